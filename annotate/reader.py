@@ -1,0 +1,161 @@
+"""Reading articles from .txt, .jsonl and .html files, directories and stdin.
+
+A file that cannot be read as an article is reported through `on_skip` with its name and the
+reason, and the other inputs go on: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exceptions import InputError
+
+SUFFIXES = {".txt": "txt", ".text": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html"}
+STDIN = "-"
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source: str = ""
+
+
+SkipHandler = Callable[[InputError], None]
+
+
+def _raise(error: InputError) -> None:
+    raise error
+
+
+def iter_articles(inputs: Iterable[str | Path], on_skip: SkipHandler = _raise) -> Iterator[Article]:
+    """Yield every article of the inputs, in order; report unreadable ones to `on_skip`."""
+    for item in inputs:
+        if str(item) == STDIN:
+            yield from _guarded(STDIN, lambda: _read_stdin(on_skip), on_skip)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
+                yield from _guarded(str(child), lambda c=child: _read_path(c, on_skip), on_skip)
+        elif not path.exists():
+            on_skip(InputError(str(path), "no such file or directory"))
+        else:
+            yield from _guarded(str(path), lambda p=path: _read_path(p, on_skip), on_skip)
+
+
+def _guarded(source: str, read: Callable[[], Iterator[Article]], on_skip: SkipHandler) -> Iterator[Article]:
+    try:
+        yield from read()
+    except InputError as exc:
+        on_skip(exc)
+    except OSError as exc:
+        on_skip(InputError(source, f"cannot be read ({exc.strerror or exc})"))
+
+
+def _read_path(path: Path, on_skip: SkipHandler) -> Iterator[Article]:
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .html")
+    text = decode(path.read_bytes(), str(path))
+    if kind == "jsonl":
+        yield from parse_jsonl(text, str(path), on_skip)
+    elif kind == "html":
+        yield html_article(text, path.stem, str(path))
+    else:
+        yield Article(id=path.stem, text=text, source=str(path))
+
+
+def _read_stdin(on_skip: SkipHandler) -> Iterator[Article]:
+    text = decode(sys.stdin.buffer.read(), "<stdin>")
+    first = text.lstrip()[:1]
+    if first == "{":
+        yield from parse_jsonl(text, "<stdin>", on_skip)
+    elif first == "<":
+        yield html_article(text, "stdin", "<stdin>")
+    else:
+        yield Article(id="stdin", text=text, source="<stdin>")
+
+
+def decode(data: bytes, source: str) -> str:
+    """Bytes → text: UTF-8, with or without a BOM; anything else is refused with the reason."""
+    if not data.strip():
+        raise InputError(source, "is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(source, "is UTF-16, not UTF-8; convert it with `iconv -f UTF-16 -t UTF-8`")
+    if b"\x00" in data[:8192]:
+        raise InputError(source, "is binary (it contains NUL bytes), not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            source,
+            f"is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "convert it with `iconv -f <its encoding> -t UTF-8`",
+        ) from None
+    if not text.strip():
+        raise InputError(source, "is empty")
+    return text
+
+
+def parse_jsonl(text: str, source: str, on_skip: SkipHandler) -> Iterator[Article]:
+    """One article per line: `id`, `text`, optional `title`, `url`, `published`."""
+    found = False
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{lineno}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            on_skip(InputError(where, f"not valid JSON ({exc.msg})"))
+            continue
+        if not isinstance(row, dict):
+            on_skip(InputError(where, "is not a JSON object"))
+            continue
+        missing = [k for k in ("id", "text") if not isinstance(row.get(k), (str, int)) or str(row.get(k)).strip() == ""]
+        if missing:
+            on_skip(InputError(where, f"missing or empty key(s) {', '.join(missing)}"))
+            continue
+        found = True
+        yield Article(
+            id=str(row["id"]),
+            text=str(row["text"]),
+            title=_optional(row, "title"),
+            url=_optional(row, "url"),
+            published=_optional(row, "published"),
+            source=where,
+        )
+    if not found:
+        raise InputError(source, "has no article lines")
+
+
+def _optional(row: dict, key: str) -> str | None:
+    value = row.get(key)
+    return None if value is None else str(value)
+
+
+def html_article(html: str, article_id: str, source: str) -> Article:
+    """The main text of a web page, extracted with trafilatura (menus, footers and ads left out)."""
+    import trafilatura  # imported here: it is slow to import and only HTML needs it
+
+    doc = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
+    )
+    if doc is None or not (doc.text or "").strip():
+        raise InputError(source, "has no main text that could be extracted from the HTML")
+    return Article(
+        id=article_id,
+        text=doc.text,
+        title=doc.title or None,
+        url=doc.url or None,
+        published=doc.date or None,
+        source=source,
+    )

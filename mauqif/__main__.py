@@ -1,0 +1,3 @@
+from mauqif.cli import main
+
+main()
