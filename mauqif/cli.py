@@ -113,6 +113,19 @@ def _units(segmenter: Segmenter, articles, report: SkipReport):
             report(exc)
 
 
+def _register_commands() -> None:
+    # Commands of the model and Label Studio halves live in their own modules; each lists its
+    # click commands in COMMANDS.
+    from mauqif import cli_model, cli_studio
+
+    for module in (cli_model, cli_studio):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register_commands()
+
+
 def main():
     cli(prog_name="mauqif")
 

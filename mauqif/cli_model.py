@@ -1,0 +1,3 @@
+"""Commands: train, predict and model reports."""
+
+COMMANDS: list = []

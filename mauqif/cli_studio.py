@@ -1,0 +1,3 @@
+"""Commands: studio, setup, push, pull, demo: everything that talks to Label Studio."""
+
+COMMANDS: list = []
