@@ -36,7 +36,11 @@ class MentionFinder:
             _Pattern(re.compile(_alias_regex(phrase)), (), phrase) for phrase in schema.not_mentions
         ]
         for compound in schema.compounds:
-            patterns.append(_Pattern(re.compile(_alias_regex(compound.phrase)), compound.parties, compound.phrase))
+            patterns.append(
+                _Pattern(
+                    re.compile(_alias_regex(compound.phrase)), compound.parties, compound.phrase
+                )
+            )
         for party in schema.parties:
             seen = set()
             for alias in party.aliases:
@@ -77,7 +81,9 @@ class MentionFinder:
             taken.append((s, e))
             start, end = origin[s], origin[e - 1] + 1
             for party in pat.parties:
-                mentions.append({"party": party, "start": start, "end": end, "alias": text[start:end]})
+                mentions.append(
+                    {"party": party, "start": start, "end": end, "alias": text[start:end]}
+                )
         mentions.sort(key=lambda m: (m["start"], m["party"]))
         return mentions
 

@@ -14,8 +14,17 @@ from .schema import Schema, load_schema
 from .segment import CleaningRules, clean_text, load_cleaning_rules, split_units
 
 UNIT_COLUMNS = [
-    "article_id", "index", "sentence_id", "kind", "text", "context", "start", "end", "mentions",
-    "title", "url",
+    "article_id",
+    "index",
+    "sentence_id",
+    "kind",
+    "text",
+    "context",
+    "start",
+    "end",
+    "mentions",
+    "title",
+    "url",
 ]
 
 
@@ -69,7 +78,9 @@ class Segmenter:
             seen[text] += 1
             previous = text
         if not rows:
-            raise InputError(article.source or article.id, "has no text left after removing page furniture")
+            raise InputError(
+                article.source or article.id, "has no text left after removing page furniture"
+            )
         return rows
 
     def iter_units(self, articles: Iterable[Article]) -> Iterator[dict]:

@@ -7,6 +7,7 @@ reason, and the other inputs go on: nothing is dropped silently.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,17 @@ from pathlib import Path
 
 from .exceptions import InputError
 
-SUFFIXES = {".txt": "txt", ".text": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".html": "html", ".htm": "html"}
+BLOCK_END = re.compile(
+    r"</(?:p|h[1-6]|li|div|blockquote|section|article|tr|figcaption)\s*>|<br\s*/?>", re.I
+)
+SUFFIXES = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".html": "html",
+    ".htm": "html",
+}
 STDIN = "-"
 
 
@@ -43,7 +54,9 @@ def iter_articles(inputs: Iterable[str | Path], on_skip: SkipHandler = _raise) -
             continue
         path = Path(item)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
+            for child in sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            ):
                 yield from _guarded(str(child), lambda c=child: _read_path(c, on_skip), on_skip)
         elif not path.exists():
             on_skip(InputError(str(path), "no such file or directory"))
@@ -51,7 +64,9 @@ def iter_articles(inputs: Iterable[str | Path], on_skip: SkipHandler = _raise) -
             yield from _guarded(str(path), lambda p=path: _read_path(p, on_skip), on_skip)
 
 
-def _guarded(source: str, read: Callable[[], Iterator[Article]], on_skip: SkipHandler) -> Iterator[Article]:
+def _guarded(
+    source: str, read: Callable[[], Iterator[Article]], on_skip: SkipHandler
+) -> Iterator[Article]:
     try:
         yield from read()
     except InputError as exc:
@@ -63,7 +78,10 @@ def _guarded(source: str, read: Callable[[], Iterator[Article]], on_skip: SkipHa
 def _read_path(path: Path, on_skip: SkipHandler) -> Iterator[Article]:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise InputError(str(path), f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .html")
+        raise InputError(
+            str(path),
+            f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .html",
+        )
     text = decode(path.read_bytes(), str(path))
     if kind == "jsonl":
         yield from parse_jsonl(text, str(path), on_skip)
@@ -120,7 +138,11 @@ def parse_jsonl(text: str, source: str, on_skip: SkipHandler) -> Iterator[Articl
         if not isinstance(row, dict):
             on_skip(InputError(where, "is not a JSON object"))
             continue
-        missing = [k for k in ("id", "text") if not isinstance(row.get(k), (str, int)) or str(row.get(k)).strip() == ""]
+        missing = [
+            k
+            for k in ("id", "text")
+            if not isinstance(row.get(k), (str, int)) or str(row.get(k)).strip() == ""
+        ]
         if missing:
             on_skip(InputError(where, f"missing or empty key(s) {', '.join(missing)}"))
             continue
@@ -146,9 +168,13 @@ def html_article(html: str, article_id: str, source: str) -> Article:
     """The main text of a web page, extracted with trafilatura (menus, footers and ads left out)."""
     import trafilatura  # imported here: it is slow to import and only HTML needs it
 
-    doc = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False, deduplicate=False
-    )
+    # Precision mode keeps block elements on their own lines; the default mode, on short pages,
+    # falls back to the element's plain text and glues a heading to the paragraph after it.
+    html = BLOCK_END.sub(r"\g<0>\n", html)
+    options = {"with_metadata": True, "include_comments": False, "include_tables": False}
+    doc = trafilatura.bare_extraction(html, favor_precision=True, **options)
+    if doc is None or not (doc.text or "").strip():
+        doc = trafilatura.bare_extraction(html, **options)
     if doc is None or not (doc.text or "").strip():
         raise InputError(source, "has no main text that could be extracted from the HTML")
     return Article(

@@ -131,7 +131,9 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
         out = []
         for i, item in enumerate(items):
             where = f"{key}[{i}]."
-            out.append(Value(need(item, "value", where), need(item, "en", where), need(item, "ur", where)))
+            out.append(
+                Value(need(item, "value", where), need(item, "en", where), need(item, "ur", where))
+            )
         if len({v.value for v in out}) != len(out):
             raise SchemaError(f"{source}: key `{key}` has a value twice")
         return tuple(out)
@@ -156,7 +158,9 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
         for j, c in enumerate(item.get("contextual", [])):
             cw = f"{where}contextual[{j}]."
             contextual.append(
-                ContextualAlias(need(c, "alias", cw), tuple(need(c, "near", cw, list)), int(c.get("window", 3)))
+                ContextualAlias(
+                    need(c, "alias", cw), tuple(need(c, "near", cw, list)), int(c.get("window", 3))
+                )
             )
         parties.append(
             Party(
@@ -184,7 +188,9 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
         compounds.append(Compound(need(item, "phrase", where), members))
 
     not_mentions = raw.get("not_mentions", [])
-    if not isinstance(not_mentions, list) or not all(isinstance(x, str) and x for x in not_mentions):
+    if not isinstance(not_mentions, list) or not all(
+        isinstance(x, str) and x for x in not_mentions
+    ):
         raise SchemaError(f"{source}: key `not_mentions` must be a list of non-empty strings")
 
     return Schema(topic, tuple(parties), stance, sentiment, tuple(compounds), tuple(not_mentions))

@@ -39,6 +39,8 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.replace(tmp, path)
+    except _KeepExisting:
+        os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -51,13 +53,19 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 
 
 def write_rows(rows: Iterable[dict], out: str | Path | None, fmt: str, columns: list[str]) -> int:
-    """Write `rows` (dicts; list or dict values are nested) and return how many were written."""
+    """Write `rows` (dicts; list or dict values are nested) and return how many were written.
+
+    A file is written atomically; when there are no rows at all, an existing file is left as it
+    was (a run whose every input was bad must not wipe the last good output).
+    """
     if fmt not in FORMATS:
         raise MauqifError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     if out is None or str(out) == "-":
         if fmt == "parquet":
             raise MauqifError("Parquet is binary: give an output file with -o OUT.parquet")
-        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", line_buffering=False)
+        stream = io.TextIOWrapper(
+            sys.stdout.buffer, encoding="utf-8", newline="", line_buffering=False
+        )
         try:
             return _write_text(rows, stream, fmt, columns)
         finally:
@@ -65,9 +73,17 @@ def write_rows(rows: Iterable[dict], out: str | Path | None, fmt: str, columns: 
             stream.detach()
     with atomic_path(out) as tmp:
         if fmt == "parquet":
-            return _write_parquet(rows, tmp, columns)
-        with open(tmp, "w", encoding="utf-8", newline="") as stream:
-            return _write_text(rows, stream, fmt, columns)
+            count = _write_parquet(rows, tmp, columns)
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as stream:
+                count = _write_text(rows, stream, fmt, columns)
+        if count == 0 and Path(out).exists():
+            raise _KeepExisting
+    return count
+
+
+class _KeepExisting(Exception):
+    """Raised inside `atomic_path` to drop the temporary file and keep the existing one."""
 
 
 def _write_text(rows: Iterable[dict], stream, fmt: str, columns: list[str]) -> int:
@@ -106,7 +122,10 @@ def _write_parquet(rows: Iterable[dict], path: Path, columns: list[str]) -> int:
             )
             if writer is None:
                 schema = pa.schema(
-                    [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+                    [
+                        f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                        for f in table.schema
+                    ]
                 )
                 writer = pq.ParquetWriter(path, schema)
                 table = table.cast(schema)

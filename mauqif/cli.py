@@ -31,7 +31,9 @@ class SkipReport:
     def finish(self, what: str = "input") -> None:
         if self.skipped:
             n = len(self.skipped)
-            raise click.ClickException(f"{n} {what}{'s' if n != 1 else ''} skipped (see the lines above)")
+            raise click.ClickException(
+                f"{n} {what}{'s' if n != 1 else ''} skipped (see the lines above)"
+            )
 
 
 def run(function, *args, **kwargs):
@@ -51,7 +53,13 @@ schema_option = click.option(
 )
 inputs_argument = click.argument("inputs", nargs=-1, required=True)
 output_options = [
-    click.option("-o", "--output", "output", default=None, help="Output file (default: stdout). Written atomically."),
+    click.option(
+        "-o",
+        "--output",
+        "output",
+        default=None,
+        help="Output file (default: stdout). Written atomically.",
+    ),
     click.option(
         "--format",
         "fmt",
