@@ -32,7 +32,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 gold: $(STAMP)
-	$(BIN)/python -m exports.gold.build
+	$(BIN)/python exports/build_gold.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from .exceptions import InputError
 from .mentions import MentionFinder
+from .normalize import normalize
 from .reader import Article
 from .schema import Schema, load_schema
 from .segment import CleaningRules, clean_text, load_cleaning_rules, split_units
@@ -38,6 +39,20 @@ def sentence_id(article_id: str, text: str, occurrence: int) -> str:
     return hashlib.sha1(key).hexdigest()[:16]
 
 
+def with_title(article: Article) -> str:
+    """The article's text with its title as the first line, unless the text already opens with it.
+
+    A JSONL article carries its headline in `title`; annotators label headlines too.
+    """
+    title = (article.title or "").strip()
+    if not title:
+        return article.text
+    first_line = article.text.strip().split("\n", 1)[0]
+    if normalize(title) in normalize(first_line):
+        return article.text
+    return f"{title}\n\n{article.text}"
+
+
 @dataclass
 class Segmenter:
     """The sentence pipeline with its configuration: schema (for mentions) and cleaning rules."""
@@ -53,7 +68,7 @@ class Segmenter:
         self.finder = MentionFinder(self.schema)
 
     def units(self, article: Article) -> list[dict]:
-        cleaned = clean_text(article.text, self.rules)
+        cleaned = clean_text(with_title(article), self.rules)
         rows = []
         seen: Counter[str] = Counter()
         previous = ""

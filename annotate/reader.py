@@ -82,10 +82,15 @@ def _read_path(path: Path, on_skip: SkipHandler) -> Iterator[Article]:
             str(path),
             f"unsupported file type {path.suffix or '(none)'!r}; use .txt, .jsonl or .html",
         )
-    text = decode(path.read_bytes(), str(path))
     if kind == "jsonl":
-        yield from parse_jsonl(text, str(path), on_skip)
-    elif kind == "html":
+        # Streamed line by line: a JSONL collection can be larger than memory.
+        with open(path, "rb") as stream:
+            check_header(stream.read(8192), str(path))
+            stream.seek(0)
+            yield from parse_jsonl(_decoded_lines(stream, str(path), on_skip), str(path), on_skip)
+        return
+    text = decode(path.read_bytes(), str(path))
+    if kind == "html":
         yield html_article(text, path.stem, str(path))
     else:
         yield Article(id=path.stem, text=text, source=str(path))
@@ -95,21 +100,37 @@ def _read_stdin(on_skip: SkipHandler) -> Iterator[Article]:
     text = decode(sys.stdin.buffer.read(), "<stdin>")
     first = text.lstrip()[:1]
     if first == "{":
-        yield from parse_jsonl(text, "<stdin>", on_skip)
+        yield from parse_jsonl(text.splitlines(), "<stdin>", on_skip)
     elif first == "<":
         yield html_article(text, "stdin", "<stdin>")
     else:
         yield Article(id="stdin", text=text, source="<stdin>")
 
 
+def _decoded_lines(stream, source: str, on_skip: SkipHandler) -> Iterator[str]:
+    for lineno, raw in enumerate(stream, 1):
+        if lineno == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            on_skip(InputError(f"{source}:{lineno}", f"is not UTF-8 (byte 0x{raw[exc.start]:02x})"))
+            yield ""  # keep the line numbers of the lines after it right
+
+
+def check_header(head: bytes, source: str) -> None:
+    """Refuse empty, UTF-16 and binary files from their first bytes."""
+    if not head.strip():
+        raise InputError(source, "is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(source, "is UTF-16, not UTF-8; convert it with `iconv -f UTF-16 -t UTF-8`")
+    if b"\x00" in head:
+        raise InputError(source, "is binary (it contains NUL bytes), not a text article")
+
+
 def decode(data: bytes, source: str) -> str:
     """Bytes → text: UTF-8, with or without a BOM; anything else is refused with the reason."""
-    if not data.strip():
-        raise InputError(source, "is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "is UTF-16, not UTF-8; convert it with `iconv -f UTF-16 -t UTF-8`")
-    if b"\x00" in data[:8192]:
-        raise InputError(source, "is binary (it contains NUL bytes), not a text article")
+    check_header(data[:8192], source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -123,10 +144,10 @@ def decode(data: bytes, source: str) -> str:
     return text
 
 
-def parse_jsonl(text: str, source: str, on_skip: SkipHandler) -> Iterator[Article]:
+def parse_jsonl(lines: Iterable[str], source: str, on_skip: SkipHandler) -> Iterator[Article]:
     """One article per line: `id`, `text`, optional `title`, `url`, `published`."""
     found = False
-    for lineno, line in enumerate(text.splitlines(), 1):
+    for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
         where = f"{source}:{lineno}"
