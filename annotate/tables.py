@@ -33,11 +33,15 @@ def infer_format(path: str | Path | None, fmt: str | None) -> str:
 def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
     """Yield a temporary path beside `path`; it replaces `path` only when the block succeeds."""
     path = Path(path)
+    if path.exists() and not path.is_file():
+        yield path  # /dev/null, a pipe: nothing to replace atomically
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
         os.replace(tmp, path)
     except _KeepExisting:
         os.unlink(tmp)
@@ -45,6 +49,12 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
