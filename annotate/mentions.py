@@ -15,71 +15,54 @@ DATELINE_AFTER = re.compile(r"\s*(\(|:|：|-|–|—)")
 
 @dataclass(frozen=True)
 class _Pattern:
-    regex: re.Pattern
     parties: tuple[str, ...]
     alias: str
     near: tuple[str, ...] = ()
     window: int = 0
 
 
-def _alias_regex(alias: str) -> str:
-    words = normalize(alias).split()
-    # Whole words only: روس must not match inside روسو (Rousseau) or پوت inside پوتے.
-    return r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)"
-
-
 class MentionFinder:
     """Finds `{party, start, end, alias}` mentions; offsets index the original text."""
 
     def __init__(self, schema: Schema):
-        patterns: list[_Pattern] = [
-            _Pattern(re.compile(_alias_regex(phrase)), (), phrase) for phrase in schema.not_mentions
-        ]
-        for compound in schema.compounds:
-            patterns.append(
-                _Pattern(
-                    re.compile(_alias_regex(compound.phrase)), compound.parties, compound.phrase
-                )
-            )
+        patterns: list[_Pattern] = [_Pattern((), phrase) for phrase in schema.not_mentions]
+        patterns += [_Pattern(c.parties, c.phrase) for c in schema.compounds]
         for party in schema.parties:
-            seen = set()
-            for alias in party.aliases:
-                key = normalize(alias)
-                if key in seen:
-                    continue
-                seen.add(key)
-                patterns.append(_Pattern(re.compile(_alias_regex(alias)), (party.id,), alias))
+            patterns += [_Pattern((party.id,), alias) for alias in party.aliases]
             for ctx in party.contextual:
                 patterns.append(
                     _Pattern(
-                        re.compile(_alias_regex(ctx.alias)),
                         (party.id,),
                         ctx.alias,
                         tuple(normalize(w) for w in ctx.near),
                         ctx.window,
                     )
                 )
-        self._patterns = patterns
+        # Spelling variants that normalise alike (کم جونگ اُن, کِم جونگ اُن) are one key; the
+        # first listed wins, so a non-mention or a compound beats a party alias.
+        self._by_key: dict[str, _Pattern] = {}
+        for pat in patterns:
+            self._by_key.setdefault(" ".join(normalize(pat.alias).split()), pat)
+        # Whole words only: روس must not match inside روسو (Rousseau) or پوت inside پوتے.
+        bodies = sorted(self._by_key, key=len, reverse=True)
+        self._combined = re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(r"\s+".join(re.escape(w) for w in b.split()) for b in bodies)
+            + r")(?!\w)"
+        )
 
     def find(self, text: str, *, paragraph_start: bool = False) -> list[dict]:
         norm, origin = normalize_with_map(text)
-        candidates = []
-        for pat in self._patterns:
-            for m in pat.regex.finditer(norm):
-                if pat.near and not _near(norm, m.start(), m.end(), pat.near, pat.window):
-                    continue
-                if paragraph_start and _is_dateline(norm, m.start(), m.end()):
-                    continue
-                candidates.append((m.start(), m.end(), pat))
-        # Longest match wins: شمالی کوریائی over شمالی کوریا, a compound over its parts.
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken: list[tuple[int, int]] = []
         mentions = []
-        for s, e, pat in candidates:
-            if any(s < te and ts < e for ts, te in taken):
+        # One pass of one alternation, longest alias first: at each position the longest alias
+        # wins (شمالی کوریائی over شمالی کوریا, a compound or a non-mention over its parts).
+        for m in self._combined.finditer(norm):
+            pat = self._by_key[" ".join(m.group().split())]
+            if pat.near and not _near(norm, m.start(), m.end(), pat.near, pat.window):
                 continue
-            taken.append((s, e))
-            start, end = origin[s], origin[e - 1] + 1
+            if paragraph_start and _is_dateline(norm, m.start(), m.end()):
+                continue
+            start, end = origin[m.start()], origin[m.end() - 1] + 1
             for party in pat.parties:
                 mentions.append(
                     {"party": party, "start": start, "end": end, "alias": text[start:end]}

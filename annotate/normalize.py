@@ -50,8 +50,18 @@ def _is_dropped(ch: str) -> bool:
     return ch == TATWEEL or unicodedata.category(ch) in ("Mn", "Me", "Cf")
 
 
+_EXPANSIONS: dict[str, str] = {}
+
+
 def _expand(ch: str) -> str:
     """One original character → its normalised form (possibly empty or several characters)."""
+    cached = _EXPANSIONS.get(ch)
+    if cached is None:
+        cached = _EXPANSIONS[ch] = _expand_uncached(ch)
+    return cached
+
+
+def _expand_uncached(ch: str) -> str:
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
     out = []
     for c in decomposed:
@@ -67,10 +77,15 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        for c in _expand(ch):
-            chars.append(c)
+        expanded = _expand(ch)
+        if len(expanded) == 1:
+            chars.append(expanded)
             origin.append(i)
-    _resolve_heh(chars)
+        else:
+            chars.extend(expanded)
+            origin.extend([i] * len(expanded))
+    if ARABIC_HEH in chars:
+        _resolve_heh(chars)
     return "".join(chars), origin
 
 
