@@ -1,0 +1,433 @@
+"""Label Studio exports → a tidy labels table; aggregation of several annotations; agreement.
+
+One reader for the gold set (`exports/gold/gold.json`) and for the snapshots `mauqif pull`
+writes (`exports/snapshots/<project>-<ts>.json`): both are Label Studio JSON exports with a
+sidecar `<name>.meta.json`. Everything below `read_export` is pure: tasks in, tables out.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .exceptions import InputError
+from .schema import MENTIONS_TAG, SENTIMENT_TAG, Schema, load_schema, stance_tag
+
+META_SUFFIX = ".meta.json"
+
+BASE_COLUMNS = [
+    "sentence_id",
+    "article_id",
+    "text",
+    "context",
+    "mentions",
+    "annotator",
+    "annotation_id",
+    "created_at",
+    "updated_at",
+    "lead_time",
+]
+TAIL_COLUMNS = ["sentiment", "cancelled", "ground_truth", "unknown", "task_id", "project", "export"]
+
+
+def question_columns(schema: Schema) -> list[str]:
+    """The table's label columns: `stance_<party>` for each party, then `sentiment`."""
+    return [stance_tag(p) for p in schema.party_ids] + [SENTIMENT_TAG]
+
+
+def label_columns(schema: Schema) -> list[str]:
+    return BASE_COLUMNS + [stance_tag(p) for p in schema.party_ids] + TAIL_COLUMNS
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files (the I/O edge)
+
+
+def meta_path(path: str | Path) -> Path:
+    """`x.json` → `x.meta.json`, the sidecar `mauqif pull` writes beside each snapshot."""
+    path = Path(path)
+    return path.with_name(path.name.removesuffix(".json") + META_SUFFIX)
+
+
+def read_export(path: str | Path) -> tuple[list[dict], dict]:
+    """Read one Label Studio JSON export and its sidecar metadata (`{}` when it has none)."""
+    path = Path(path)
+    tasks = _read_json(path)
+    if not isinstance(tasks, list):
+        raise InputError(str(path), "is not a Label Studio JSON export (expected a list of tasks)")
+    for i, task in enumerate(tasks):
+        problem = _task_problem(task)
+        if problem:
+            raise InputError(str(path), f"task #{i} {problem}; export the project again as JSON")
+    sidecar = meta_path(path)
+    meta = _read_json(sidecar) if sidecar.exists() else {}
+    if not isinstance(meta, dict):
+        raise InputError(str(sidecar), "is not a JSON object")
+    return tasks, meta
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text("utf-8-sig"))
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(str(path), "is not UTF-8; Label Studio exports are UTF-8 JSON") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"is not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _task_problem(task) -> str | None:
+    if not isinstance(task, dict):
+        return "is not a JSON object"
+    if not isinstance(task.get("data"), dict):
+        return "has no `data` object"
+    if not isinstance(task.get("annotations", []), list):
+        return "has `annotations` that is not a list"
+    return None
+
+
+def export_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The export files among `paths`: files as given; directories give their `*.json` (not
+    recursively, and not the `*.meta.json` sidecars)."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.glob("*.json"))
+                if p.is_file() and not p.name.endswith(META_SUFFIX)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _raise(error: InputError) -> None:
+    raise error
+
+
+def read_exports(
+    paths: Iterable[str | Path],
+    schema: Schema | None = None,
+    on_skip: Callable[[InputError], None] = _raise,
+) -> pd.DataFrame:
+    """The labels table of every export among `paths` (files or directories).
+
+    An annotation that appears in several snapshots of one project (each pull exports all of
+    them) is kept once, in its latest version. Unreadable files go to `on_skip`.
+    `table.attrs["exports"]` lists what was read from each file.
+    """
+    schema = schema or load_schema()
+    frames, sources = [], []
+    for path in export_files(paths):
+        try:
+            tasks, meta = read_export(path)
+        except InputError as exc:
+            on_skip(exc)
+            continue
+        table = labels_table(tasks, schema, users=meta.get("users"))
+        project = str(meta.get("project_id", path))
+        table["project"] = project
+        table["export"] = str(path)
+        frames.append(table)
+        sources.append(
+            {
+                "path": str(path),
+                "project": project,
+                "tasks": len(tasks),
+                "annotations": len(table),
+                "schema_hash": meta.get("schema_hash"),
+                "schema_matches": meta.get("schema_hash") in (None, schema.digest()),
+            }
+        )
+    if not frames:
+        table = pd.DataFrame({c: pd.Series(dtype=object) for c in label_columns(schema)})
+    else:
+        table = pd.concat(frames, ignore_index=True)
+        table = _latest_versions(table)
+    table.attrs["exports"] = sources
+    return table
+
+
+def _latest_versions(table: pd.DataFrame) -> pd.DataFrame:
+    order = table.assign(
+        _updated=table["updated_at"].fillna("").astype(str), _pos=range(len(table))
+    )
+    order = order.sort_values(["_updated", "_pos"], kind="stable")
+    # Annotation ids are unique within one Label Studio project; the sentence id guards against
+    # two unrelated exports that happen to reuse a project id.
+    keep = ~order.duplicated(["project", "annotation_id", "sentence_id"], keep="last")
+    return order[keep].sort_values("_pos").drop(columns=["_updated", "_pos"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export → table (pure)
+
+
+def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = None) -> pd.DataFrame:
+    """One row per task × annotation, with one column per question of the schema.
+
+    A stance choice missing from an annotation is unlabelled (NaN), not `none`: the label config
+    makes every stance choice required, so a missing one means the annotator never gave it.
+    Choices the schema does not know are listed in `unknown`, never silently dropped.
+    """
+    users = {str(k): v for k, v in (users or {}).items()}
+    questions = _questions(schema)
+    rows = []
+    for task in tasks:
+        data = task.get("data", {})
+        sentence_id = data.get("sentence_id")
+        sentence_id = (
+            str(sentence_id) if sentence_id not in (None, "") else f"task-{task.get('id')}"
+        )
+        article_id = data.get("article_id")
+        for annotation in task.get("annotations", []) or []:
+            labels, mentions, unknown = _parse_result(
+                annotation.get("result") or [], questions, schema
+            )
+            row = {
+                "sentence_id": sentence_id,
+                "article_id": str(article_id) if article_id not in (None, "") else sentence_id,
+                "text": data.get("text", ""),
+                "context": data.get("context") or "",
+                "mentions": mentions,
+                "annotator": _annotator(annotation.get("completed_by"), users),
+                "annotation_id": annotation.get("id"),
+                "created_at": annotation.get("created_at"),
+                "updated_at": annotation.get("updated_at"),
+                "lead_time": annotation.get("lead_time"),
+                "cancelled": bool(annotation.get("was_cancelled", False)),
+                "ground_truth": bool(annotation.get("ground_truth", False)),
+                "unknown": unknown,
+                "task_id": task.get("id"),
+                "project": None,
+                "export": None,
+            }
+            row.update(labels)
+            rows.append(row)
+    columns = label_columns(schema)
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    table = pd.DataFrame(rows)
+    for column in question_columns(schema):
+        if column not in table:
+            table[column] = None
+    return table[columns]
+
+
+def _questions(schema: Schema) -> dict[str, dict[str, str]]:
+    """from_name → {accepted choice text → value id}. The id is what Label Studio exports; the
+    English and Urdu names are accepted too, in case a label config shows them as values."""
+
+    def accepted(values) -> dict[str, str]:
+        out = {}
+        for v in values:
+            out.update({v.en: v.value, v.ur: v.value})
+        out.update({v.value: v.value for v in values})
+        return out
+
+    questions = {stance_tag(p): accepted(schema.stance) for p in schema.party_ids}
+    questions[SENTIMENT_TAG] = accepted(schema.sentiment)
+    return questions
+
+
+def _parse_result(result: list, questions: dict, schema: Schema) -> tuple[dict, list, list]:
+    labels: dict[str, str | None] = {q: None for q in questions}
+    mentions, unknown = [], []
+    party_ids = set(schema.party_ids)
+    for item in result:
+        if not isinstance(item, dict):
+            unknown.append({"from_name": None, "value": item})
+            continue
+        name, value = item.get("from_name"), item.get("value") or {}
+        if name == MENTIONS_TAG and "labels" in value:
+            for label in value.get("labels") or []:
+                if label in party_ids and isinstance(value.get("start"), int):
+                    mentions.append(
+                        {
+                            "party": label,
+                            "start": value["start"],
+                            "end": value.get("end"),
+                            "alias": value.get("text", ""),
+                        }
+                    )
+                else:
+                    unknown.append({"from_name": name, "value": label})
+            continue
+        choices = value.get("choices")
+        if name in questions and isinstance(choices, list) and len(choices) == 1:
+            known = questions[name].get(choices[0])
+            if known is not None:
+                labels[name] = known
+                continue
+        unknown.append({"from_name": name, "value": choices if choices is not None else value})
+    mentions.sort(key=lambda m: (m["start"], m["party"]))
+    return labels, mentions, unknown
+
+
+def _annotator(completed_by, users: dict) -> str:
+    if isinstance(completed_by, dict):
+        return str(
+            completed_by.get("email") or completed_by.get("username") or completed_by.get("id")
+        )
+    return str(users.get(str(completed_by), completed_by))
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregation (pure)
+
+
+def aggregate(table: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, dict]:
+    """One row per sentence: its labels and where they came from.
+
+    Cancelled annotations are ignored. An annotation marked ground truth (the adjudicated one)
+    decides every question it answers; otherwise each question takes the majority of the
+    annotations that answer it. A tie leaves the question unlabelled (NaN) and is counted in the
+    report, with the sentence ids.
+    """
+    questions = question_columns(schema)
+    live = table[~table["cancelled"].astype(bool)] if len(table) else table
+    report = {
+        "annotations": int(len(table)),
+        "cancelled": int(len(table) - len(live)),
+        "sentences": 0,
+        "ground_truth": 0,
+        "majority": 0,
+        "several_ground_truth": 0,
+        "ties": {q: 0 for q in questions},
+        "tied_sentences": {q: [] for q in questions},
+        "unknown_choices": int(sum(len(u) for u in table["unknown"])) if len(table) else 0,
+    }
+    rows = []
+    for sentence_id, group in live.groupby("sentence_id", sort=False):
+        records = group.to_dict("records")
+        truth = [r for r in records if r["ground_truth"]]
+        if len(truth) > 1:
+            report["several_ground_truth"] += 1
+            truth.sort(key=lambda r: str(r["updated_at"] or ""))
+        chosen = truth[-1] if truth else None
+        report["ground_truth" if chosen else "majority"] += 1
+        row = {
+            "sentence_id": sentence_id,
+            "article_id": records[0]["article_id"],
+            "text": records[0]["text"],
+            "context": records[0]["context"],
+            "mentions": (chosen or _with_mentions(records))["mentions"],
+            "n_annotations": len(records),
+            "annotators": sorted({str(r["annotator"]) for r in records}),
+            "source": "ground_truth" if chosen else "majority",
+        }
+        for q in questions:
+            if chosen is not None and _present(chosen[q]):
+                row[q] = chosen[q]
+                continue
+            value, tied = majority([r[q] for r in records])
+            if tied:
+                report["ties"][q] += 1
+                report["tied_sentences"][q].append(sentence_id)
+            row[q] = value
+        rows.append(row)
+    report["sentences"] = len(rows)
+    columns = [
+        "sentence_id",
+        "article_id",
+        "text",
+        "context",
+        "mentions",
+        *questions,
+        "n_annotations",
+        "annotators",
+        "source",
+    ]
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns}), report
+    return pd.DataFrame(rows)[columns], report
+
+
+def _with_mentions(records: list[dict]) -> dict:
+    with_spans = [r for r in records if r["mentions"]]
+    return max(with_spans or records, key=lambda r: str(r["updated_at"] or ""))
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def majority(values: Iterable) -> tuple[str | None, bool]:
+    """(most frequent answer, whether the top was tied). Unanswered values are ignored."""
+    counts = Counter(v for v in values if _present(v)).most_common()
+    if not counts:
+        return None, False
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        return None, True
+    return counts[0][0], False
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement (pure)
+
+
+def cohen_kappa(a: Sequence, b: Sequence) -> float:
+    """Cohen's kappa of two annotators' answers to the same items (NaN when chance agreement is
+    total, i.e. both gave one and the same label to everything)."""
+    if len(a) != len(b):
+        raise ValueError("both annotators must answer the same items")
+    n = len(a)
+    if n == 0:
+        return float("nan")
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[k] * cb[k] for k in ca) / (n * n)
+    if expected == 1:
+        return float("nan")
+    return (observed - expected) / (1 - expected)
+
+
+def agreement(table: pd.DataFrame, schema: Schema, min_shared: int = 1) -> pd.DataFrame:
+    """Cohen's kappa per question for every pair of annotators who answered the same sentences.
+
+    Columns: annotator_a, annotator_b, question, n (sentences both answered), observed
+    (share of equal answers), kappa. Pairs sharing fewer than `min_shared` sentences are left out.
+    """
+    questions = question_columns(schema)
+    columns = ["annotator_a", "annotator_b", "question", "n", "observed", "kappa"]
+    live = table[~table["cancelled"].astype(bool)] if len(table) else table
+    if not len(live):
+        return pd.DataFrame(columns=columns)
+    # One answer per annotator and sentence: their latest annotation.
+    latest = (
+        live.assign(_updated=live["updated_at"].fillna("").astype(str))
+        .sort_values("_updated", kind="stable")
+        .drop_duplicates(["sentence_id", "annotator"], keep="last")
+    )
+    by_annotator = {name: g.set_index("sentence_id") for name, g in latest.groupby("annotator")}
+    names = sorted(by_annotator)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            shared = by_annotator[a].index.intersection(by_annotator[b].index)
+            if len(shared) < max(min_shared, 1):
+                continue
+            for q in questions:
+                pairs = [
+                    (x, y)
+                    for x, y in zip(
+                        by_annotator[a].loc[shared, q], by_annotator[b].loc[shared, q], strict=True
+                    )
+                    if _present(x) and _present(y)
+                ]
+                if not pairs:
+                    continue
+                xs, ys = zip(*pairs, strict=True)
+                observed = sum(x == y for x, y in pairs) / len(pairs)
+                rows.append([a, b, q, len(pairs), observed, cohen_kappa(xs, ys)])
+    return pd.DataFrame(rows, columns=columns)

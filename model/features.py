@@ -1,0 +1,307 @@
+"""Sentences → the model's inputs: one row per sentence × party, one row per sentence.
+
+Stance belongs to a party, and most (sentence, party) pairs are `none`. One model over all pairs
+learns "who is speaking" once for every party: in each pair the party's own mentions become the
+token `xtgt` and the other parties' `xoth`, so "xtgt نے کہا" means the same for Russia and Japan.
+Each pair carries the marked sentence, the words around the party's mentions, the marked context
+sentence (a pronoun speaker, `انھوں نے کہا`, is named there) and a few cue tokens that spell out
+the structure a linear model cannot combine by itself (the party is the ergative subject of a
+reporting verb, the sentence opens with a pronoun speaker and the party spoke in the context ...).
+
+Features are computed on `mauqif.annotate.normalize` text (no diacritics, Urdu letters for Arabic
+ones); mention offsets index the original text and are mapped through the normalisation.
+Everything here is pure and stateless: the pair table of a data set can be built once and sliced
+for each cross-validation fold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import pandas as pd
+
+from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.normalize import normalize, normalize_with_map
+
+# scikit-learn's default token_pattern, (?u)\b\w\w+\b, cuts a word at a diacritic (کِتاب → تاب,
+# because a combining mark is not \w) and drops one-letter words (و "and"). Features are built
+# on normalised text, which has no diacritics left, but the pattern keeps them inside a word
+# anyway so that text normalised some other way is not cut.
+ARABIC_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+URDU_TOKEN_PATTERN = rf"[\w{ARABIC_MARKS}]+"
+TOKEN_RE = re.compile(rf"{URDU_TOKEN_PATTERN}|[^\w\s{ARABIC_MARKS}]")
+_WORD = re.compile(rf"^{URDU_TOKEN_PATTERN}$")
+
+TARGET = "xtgt"
+OTHER = "xoth"
+NO_MENTION = "xnomention"
+NO_CONTEXT = "xnocontext"
+
+PAIR_COLUMNS = ["row", "party", "sentence", "window", "context", "cues"]
+
+# Words are normalised before use, so they may be written with diacritics or Arabic letters.
+REPORTING_VERBS = (
+    "کہا",
+    "کہی",
+    "کہتے",
+    "کہتی",
+    "کہنا",
+    "بتایا",
+    "بتاتے",
+    "خبردار",
+    "انتباہ",
+    "اعلان",
+    "تصدیق",
+    "دعوی",
+    "دعویٰ",
+    "الزام",
+    "مذمت",
+    "شکریہ",
+    "زور",
+    "واضح",
+    "قرار",
+    "اظہار",
+    "مطالبہ",
+    "یقین",
+    "خیرمقدم",
+    "خیر",
+    "سراہا",
+    "تعریف",
+    "تنقید",
+    "انکار",
+    "تردید",
+    "مسترد",
+    "وعدہ",
+    "عزم",
+    "پیشکش",
+    "اپیل",
+    "امید",
+    "دھمکی",
+    "لکھا",
+    "کہ",
+)
+ATTRIBUTION = ("مطابق", "بقول", "کہنا", "ترجمان", "بیان", "اعلامیہ", "اعلامیے", "موقف", "مؤقف")
+PRONOUNS = ("انھوں", "انہوں", "اُنھوں", "اُنہوں")
+PRONOUN_PHRASES = (
+    ("ان", "کا", "کہنا"),
+    ("ان", "کے", "بقول"),
+    ("ان", "کے", "مطابق"),
+    ("ان", "کی", "جانب"),
+)
+BOTH = ("دونوں", "فریقین")
+ERGATIVE = "نے"
+LOOKAHEAD = 5  # words between a party's mention and its `نے` / `کے مطابق` (titles, names)
+WINDOW = 4  # words either side of a party's mention in the `window` column
+
+
+@cache
+def _lexicon(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalize(w) for w in words)
+
+
+@cache
+def _phrases(phrases: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(normalize(w) for w in p) for p in phrases)
+
+
+Token = str | frozenset  # a word or punctuation mark, or a party mention (the set of its parties)
+
+
+@dataclass(frozen=True)
+class View:
+    """A sentence and its context, normalised and tokenised, mentions as single tokens."""
+
+    text: str  # normalised sentence, for the sentence-level (sentiment) features
+    tokens: tuple[Token, ...]
+    context: tuple[Token, ...]
+
+
+def parse_mentions(value) -> list[dict]:
+    """Mentions as given in a table cell: a list of dicts, JSON text (CSV, Parquet) or nothing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else []
+    return [dict(m) for m in value]
+
+
+def tokenize(text: str, mentions: Sequence[dict]) -> tuple[str, tuple[Token, ...]]:
+    """Normalise `text` and tokenise it; each mention span becomes one token, the set of its
+    parties (a compound like `روس اور شمالی کوریا` is one span of two parties)."""
+    norm, origin = normalize_with_map(text)
+    spans: dict[tuple[int, int], set[str]] = {}
+    for m in mentions:
+        start, end = bisect_left(origin, m["start"]), bisect_left(origin, m["end"])
+        if start < end:
+            spans.setdefault((start, end), set()).add(m["party"])
+    tokens: list[Token] = []
+    pos = 0
+    for (start, end), parties in sorted(spans.items(), key=lambda s: (s[0][0], -s[0][1])):
+        if start < pos:
+            continue  # overlaps the previous span; the longer, earlier one wins
+        tokens.extend(TOKEN_RE.findall(norm, pos, start))
+        tokens.append(frozenset(parties))
+        pos = end
+    tokens.extend(TOKEN_RE.findall(norm, pos))
+    return norm, tuple(tokens)
+
+
+def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
+    """A `View` per row of a sentence table with columns text, context and mentions.
+
+    Context mentions are found with `finder` (or read from a `context_mentions` column). In
+    article order the context is the previous sentence, whose tokens are reused.
+    """
+    texts = frame["text"].tolist()
+    contexts = frame["context"].tolist() if "context" in frame else [""] * len(frame)
+    mentions = frame["mentions"].tolist() if "mentions" in frame else [None] * len(frame)
+    context_mentions = frame["context_mentions"].tolist() if "context_mentions" in frame else None
+    out = []
+    previous_text, previous_tokens = None, ()
+    for i, (text, context) in enumerate(zip(texts, contexts, strict=True)):
+        text = "" if text is None else str(text)
+        context = (
+            ""
+            if context is None or (isinstance(context, float) and math.isnan(context))
+            else str(context)
+        )
+        norm, tokens = tokenize(text, parse_mentions(mentions[i]))
+        if not context.strip():
+            context_tokens: tuple[Token, ...] = ()
+        elif context == previous_text:
+            context_tokens = previous_tokens
+        else:
+            found = (
+                parse_mentions(context_mentions[i])
+                if context_mentions is not None
+                else finder.find(context)
+            )
+            context_tokens = tokenize(context, found)[1]
+        out.append(View(norm, tokens, context_tokens))
+        previous_text, previous_tokens = text, tokens
+    return out
+
+
+def sentence_frame(views_: Sequence[View]) -> pd.DataFrame:
+    """One row per sentence: the normalised text (the sentiment model's input)."""
+    return pd.DataFrame({"sentence": [v.text for v in views_]}, dtype=object)
+
+
+def pair_frame(
+    views_: Sequence[View], party_ids: Sequence[str], window: int = WINDOW
+) -> pd.DataFrame:
+    """One row per sentence × party (sentence-major: the pairs of sentence i are rows
+    i*len(party_ids) ... ), with the columns of `PAIR_COLUMNS`."""
+    rows: dict[str, list] = {c: [] for c in PAIR_COLUMNS}
+    for i, v in enumerate(views_):
+        for party in party_ids:
+            marked = _marked(v.tokens, party)
+            context = _marked(v.context, party)
+            rows["row"].append(i)
+            rows["party"].append(party)
+            rows["sentence"].append(" ".join(marked))
+            rows["window"].append(_window(marked, window))
+            rows["context"].append(" ".join(context) if context else NO_CONTEXT)
+            rows["cues"].append(" ".join(cues(marked, context, party)))
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS).astype({c: object for c in PAIR_COLUMNS[1:]})
+
+
+def _marked(tokens: Iterable[Token], party: str) -> list[str]:
+    return [t if isinstance(t, str) else (TARGET if party in t else OTHER) for t in tokens]
+
+
+def _window(marked: list[str], width: int) -> str:
+    words = [t for t in marked if _WORD.match(t)]
+    parts = [
+        " ".join(words[max(0, i - width) : i + width + 1])
+        for i, t in enumerate(words)
+        if t == TARGET
+    ]
+    return " ".join(parts) if parts else NO_MENTION
+
+
+def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
+    """(a target mention is followed by نے, …by نے and a reporting verb, …by an attribution
+    word like کے مطابق / کا کہنا / ترجمان) within a few words."""
+    verbs, attribution = _lexicon(REPORTING_VERBS), _lexicon(ATTRIBUTION)
+    ergative = reported = attributed = False
+    for i, t in enumerate(marked):
+        if t != TARGET:
+            continue
+        ahead = marked[i + 1 : i + 1 + LOOKAHEAD]
+        if ERGATIVE in ahead:
+            ergative = True
+            after = marked[i + 1 + ahead.index(ERGATIVE) + 1 :]
+            reported = reported or any(w in verbs for w in after)
+        attributed = attributed or any(w in attribution for w in ahead)
+    return ergative, reported, attributed
+
+
+def _pronoun_speaker(marked: list[str]) -> bool:
+    pronouns = _lexicon(PRONOUNS)
+    if any(t in pronouns for t in marked):
+        return True
+    for phrase in _phrases(PRONOUN_PHRASES):
+        n = len(phrase)
+        if any(tuple(marked[i : i + n]) == phrase for i in range(len(marked) - n + 1)):
+            return True
+    return False
+
+
+def cues(marked: list[str], context: list[str], party: str) -> list[str]:
+    """Cue tokens of one pair (see the module docstring). `kw_source` is the keyword rule's
+    test: the party is mentioned next to a reporting verb or an attribution."""
+    in_sentence = TARGET in marked
+    in_context = TARGET in context
+    parties = [t for t in marked if t in (TARGET, OTHER)]
+    ergative, reported, attributed = _spoke(marked) if in_sentence else (False, False, False)
+    source = reported or attributed
+    c_ergative, c_reported, c_attributed = _spoke(context) if in_context else (False, False, False)
+    context_source = c_reported or c_attributed
+    pronoun = _pronoun_speaker(marked)
+    out = [f"p_{party}"]
+    if in_sentence:
+        out.append("in_sentence")
+        out.append("first_party" if parties[0] == TARGET else "not_first_party")
+        if OTHER not in parties:
+            out.append("only_party")
+        if any(t in _lexicon(BOTH) for t in marked):
+            out.append("both_sides")
+    else:
+        out.append("not_in_sentence")
+    if OTHER in parties:
+        out.append("other_party")
+    if ergative:
+        out.append("ergative")
+    if source:
+        out += ["kw_source", f"kw_source_{party}"]
+    elif ergative:
+        out.append("ergative_no_report")
+    if any(t in '’‘“”"' for t in marked):
+        out.append("quote")
+    if pronoun:
+        out.append("pronoun_speaker")
+    if in_context:
+        out.append("in_context")
+        if context_source:
+            out.append("context_source")
+        elif c_ergative:
+            out.append("context_ergative")
+        ctx_parties = [t for t in context if t in (TARGET, OTHER)]
+        if ctx_parties[0] == TARGET:
+            out.append("context_first_party")
+        if ctx_parties[-1] == TARGET:
+            out.append("context_last_party")
+        if pronoun:
+            out.append("pronoun_context_party")
+            if context_source:
+                out += ["pronoun_context_source", f"pronoun_context_source_{party}"]
+            if not in_sentence:
+                out.append("pronoun_context_only")
+    return out

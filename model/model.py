@@ -1,0 +1,237 @@
+"""A fitted model (the stance and sentiment pipelines and the schema they learned), the labelled
+data set it is trained on, and the Python API: `train_model`, `Model.predict_frame`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+
+from mauqif.annotate.labels import question_columns
+from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
+
+from .exceptions import ModelError
+from .features import pair_frame, parse_mentions, sentence_frame, views
+from .pipeline import ModelConfig, fresh, make_pipelines
+
+PREDICTION_COLUMNS = ["stance", "stance_proba", "sentiment", "sentiment_proba", "model_version"]
+MENTION_SOURCES = ("finder", "annotated")
+
+
+@dataclass
+class Dataset:
+    """Labelled sentences turned into model inputs once; features are stateless, so every fold
+    of a cross-validation slices the same tables.
+
+    `pairs` has one row per sentence × party (sentence-major) and a `label` column (None where
+    that party's stance is unlabelled); `sentiment` is None where the sentiment is unlabelled.
+    """
+
+    sentences: pd.DataFrame
+    pairs: pd.DataFrame
+    inputs: pd.DataFrame
+    sentiment: np.ndarray
+    party_ids: list[str]
+    schema: Schema
+
+    @property
+    def groups(self) -> np.ndarray:
+        return self.sentences["article_id"].astype(str).to_numpy()
+
+    @property
+    def stance(self) -> np.ndarray:
+        return self.pairs["label"].to_numpy(dtype=object)
+
+    def pair_rows(self, rows) -> np.ndarray:
+        """Row indices in `pairs` of the given sentence rows."""
+        rows = np.asarray(rows, dtype=int)
+        k = len(self.party_ids)
+        return (rows[:, None] * k + np.arange(k)[None, :]).ravel()
+
+    def digest(self) -> str:
+        """Hash of the training data: sentences with their text and labels."""
+        columns = ["sentence_id", "text", "context", *question_columns(self.schema)]
+        records = (
+            self.sentences[columns].astype(object).where(self.sentences[columns].notna(), None)
+        )
+        canonical = json.dumps(records.values.tolist(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def label_counts(self) -> dict:
+        counts = {}
+        for party in self.party_ids:
+            column = self.sentences[stance_tag(party)].dropna()
+            counts[party] = {str(k): int(v) for k, v in column.value_counts().items()}
+        column = self.sentences[SENTIMENT_TAG].dropna()
+        counts["sentiment"] = {str(k): int(v) for k, v in column.value_counts().items()}
+        return counts
+
+
+def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder") -> Dataset:
+    """The model's inputs for an aggregated labels table (one row per sentence, as
+    `mauqif.annotate.labels.aggregate` makes it).
+
+    `mentions="finder"` finds the party mentions the way prediction does (so what is evaluated is
+    what runs); `"annotated"` uses the spans annotators marked.
+    """
+    if mentions not in MENTION_SOURCES:
+        raise ModelError(
+            f"unknown mention source {mentions!r}; use one of {', '.join(MENTION_SOURCES)}"
+        )
+    missing = [
+        c
+        for c in ["sentence_id", "article_id", "text", *question_columns(schema)]
+        if c not in labelled
+    ]
+    if missing:
+        raise ModelError(
+            f"the labels table has no column(s) {', '.join(missing)}; aggregate an export first"
+        )
+    sentences = labelled.reset_index(drop=True).copy()
+    sentences["context"] = sentences["context"].fillna("") if "context" in sentences else ""
+    finder = MentionFinder(schema)
+    if mentions == "finder" or "mentions" not in sentences:
+        sentences["mentions"] = [finder.find(str(t)) for t in sentences["text"]]
+    else:
+        sentences["mentions"] = [parse_mentions(m) for m in sentences["mentions"]]
+    vs = views(sentences, finder)
+    pairs = pair_frame(vs, schema.party_ids)
+    labels = sentences[[stance_tag(p) for p in schema.party_ids]].astype(object)
+    pairs["label"] = [None if pd.isna(v) else v for v in labels.to_numpy().ravel()]
+    sentiment = np.array(
+        [None if pd.isna(v) else v for v in sentences[SENTIMENT_TAG]], dtype=object
+    )
+    return Dataset(sentences, pairs, sentence_frame(vs), sentiment, list(schema.party_ids), schema)
+
+
+def fit_pipelines(pipelines: dict, data: Dataset, rows=None) -> dict:
+    """Fresh clones of `pipelines` fitted on the labelled part of the sentence `rows` (all)."""
+    rows = np.arange(len(data.sentences)) if rows is None else np.asarray(rows, dtype=int)
+    fitted = fresh(pipelines)
+    pair_rows = data.pair_rows(rows)
+    stance = data.stance[pair_rows]
+    pair_rows = pair_rows[stance != None]  # noqa: E711 (elementwise on an object array)
+    sentiment_rows = rows[data.sentiment[rows] != None]  # noqa: E711
+    for what, labels in (
+        ("stance", data.stance[pair_rows]),
+        ("sentiment", data.sentiment[sentiment_rows]),
+    ):
+        values = set(labels)
+        if len(values) < 2:
+            raise ModelError(
+                f"cannot train the {what} model: its labels have {len(values)} distinct value(s) "
+                f"({', '.join(map(str, values)) or 'none'}); label more sentences"
+            )
+    fitted["stance"].fit(data.pairs.iloc[pair_rows], data.stance[pair_rows])
+    fitted["sentiment"].fit(data.inputs.iloc[sentiment_rows], data.sentiment[sentiment_rows])
+    return fitted
+
+
+def new_version(data_digest: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{data_digest[:8]}"
+
+
+@dataclass
+class Model:
+    """A fitted stance + sentiment model. `predict_frame` is the Python API of prediction."""
+
+    pipelines: dict
+    schema: Schema
+    config: ModelConfig
+    version: str
+    trained_on: list[str] = field(default_factory=list)  # sentence ids, for a fair comparison later
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def stance_labels(self) -> list[str]:
+        return [str(c) for c in self.pipelines["stance"].classes_]
+
+    @property
+    def sentiment_labels(self) -> list[str]:
+        return [str(c) for c in self.pipelines["sentiment"].classes_]
+
+    def finder(self) -> MentionFinder:
+        if getattr(self, "_finder", None) is None:
+            self._finder = MentionFinder(self.schema)
+        return self._finder
+
+    def predict_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with columns text, context (optional) and mentions (optional: found when missing);
+        returns a copy with stance {party: label}, stance_proba {party: {label: p}}, sentiment,
+        sentiment_proba {label: p} and model_version added."""
+        out = df.copy()
+        if "text" not in out:
+            raise ModelError("the frame to predict needs a `text` column")
+        if "mentions" not in out:
+            out["mentions"] = [self.finder().find(str(t)) for t in out["text"]]
+        if not len(out):
+            for column in PREDICTION_COLUMNS:
+                out[column] = pd.Series(dtype=object)
+            return out
+        stance, sentiment = self.predict_proba(out)
+        parties, stance_labels, sentiment_labels = (
+            self.schema.party_ids,
+            self.stance_labels,
+            self.sentiment_labels,
+        )
+        best_stance = np.asarray(stance_labels, dtype=object)[stance.argmax(axis=2)]
+        out["stance"] = [dict(zip(parties, row, strict=True)) for row in best_stance]
+        out["stance_proba"] = [
+            {
+                p: dict(zip(stance_labels, probs.tolist(), strict=True))
+                for p, probs in zip(parties, sentence, strict=True)
+            }
+            for sentence in stance
+        ]
+        out["sentiment"] = np.asarray(sentiment_labels, dtype=object)[sentiment.argmax(axis=1)]
+        out["sentiment_proba"] = [
+            dict(zip(sentiment_labels, p.tolist(), strict=True)) for p in sentiment
+        ]
+        out["model_version"] = self.version
+        return out
+
+    def predict_proba(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """Raw probabilities: stance (sentences × parties × stance labels), sentiment
+        (sentences × sentiment labels), columns in the order of `stance_labels` /
+        `sentiment_labels`. `df` needs text, context and mentions."""
+        vs = views(df, self.finder())
+        parties = self.schema.party_ids
+        stance = self.pipelines["stance"].predict_proba(pair_frame(vs, parties))
+        sentiment = self.pipelines["sentiment"].predict_proba(sentence_frame(vs))
+        return stance.reshape(len(vs), len(parties), -1), sentiment
+
+
+def train_model(
+    sentences: pd.DataFrame,
+    schema: Schema | None = None,
+    config: ModelConfig | None = None,
+    *,
+    mentions: str = "finder",
+    pipelines: dict | None = None,
+) -> Model:
+    """Fit a model on an aggregated labels table (one row per sentence: sentence_id, article_id,
+    text, context, stance_<party>…, sentiment), e.g. `aggregate(read_exports(paths), schema)[0]`.
+
+    `pipelines` (unfitted or fitted; they are cloned) replaces the ones `config` would build.
+    """
+    schema = schema or load_schema()
+    config = config or ModelConfig()
+    data = make_dataset(sentences, schema, mentions)
+    return model_from(data, pipelines or make_pipelines(config), config)
+
+
+def model_from(data: Dataset, pipelines: dict, config: ModelConfig) -> Model:
+    fitted = fit_pipelines(pipelines, data)
+    return Model(
+        pipelines=fitted,
+        schema=data.schema,
+        config=config,
+        version=new_version(data.digest()),
+        trained_on=data.sentences["sentence_id"].astype(str).tolist(),
+    )

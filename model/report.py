@@ -1,0 +1,248 @@
+"""The training report: one self-contained HTML page (charts are PNGs embedded as base64).
+
+It shows, for the new model beside the current one and the two baselines, on the same grouped
+folds: per-party and sentiment precision / recall / F1, macro-F1, F_avg, confusion matrices, a
+learning curve, and how many labels each figure rests on.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from html import escape
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .evaluate import Evaluation
+
+COLORS = ["#1f6f8b", "#e39b27", "#8e8e8e", "#c44e52", "#55a868"]
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="" src="data:image/png;base64,{data}">'
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"{x:.{digits}f}" if isinstance(x, float) else str(x)
+
+
+def _questions(evaluation: Evaluation, parties: list[str]) -> list[tuple[str, str]]:
+    """(label shown, key) for each question: every party, all parties pooled, sentiment."""
+    return [(p, p) for p in parties] + [("all parties", "all"), ("sentiment", "sentiment")]
+
+
+def _block(figures: dict, key: str) -> dict:
+    return figures["sentiment"] if key == "sentiment" else figures["stance"][key]
+
+
+def _bars(evaluation: Evaluation, parties: list[str], metric: str, title: str) -> str:
+    questions = _questions(evaluation, parties)
+    if metric == "f_avg":
+        questions = [q for q in questions if q[1] != "sentiment"]
+    names = list(evaluation.figures)
+    fig = Figure(figsize=(9, 3.4))
+    ax = fig.subplots()
+    width = 0.8 / len(names)
+    x = np.arange(len(questions))
+    for i, name in enumerate(names):
+        values = [_block(evaluation.figures[name], key)[metric] for _, key in questions]
+        values = [0 if math.isnan(v) else v for v in values]
+        ax.bar(
+            x + i * width - 0.4 + width / 2,
+            values,
+            width,
+            label=name,
+            color=COLORS[i % len(COLORS)],
+        )
+    ax.set_xticks(x, [label for label, _ in questions], rotation=15)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(metric.replace("_", "-"))
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
+def _confusions(figures: dict, parties: list[str]) -> str:
+    keys = [*parties, "sentiment"]
+    fig = Figure(figsize=(3.1 * len(keys), 3.2))
+    axes = fig.subplots(1, len(keys))
+    for ax, key in zip(np.atleast_1d(axes), keys, strict=True):
+        block = _block(figures, key)
+        matrix = np.asarray(block["confusion"]) if block["confusion"] else np.zeros((1, 1))
+        labels = block["labels"]
+        ax.imshow(matrix, cmap="Blues")
+        for (r, c), v in np.ndenumerate(matrix):
+            ax.text(
+                c,
+                r,
+                int(v),
+                ha="center",
+                va="center",
+                color="black" if v < matrix.max() * 0.6 else "white",
+            )
+        ax.set_xticks(range(len(labels)), labels, rotation=45, fontsize=8)
+        ax.set_yticks(range(len(labels)), labels, fontsize=8)
+        ax.set_xlabel("predicted", fontsize=8)
+        ax.set_title(f"{key} (n={block['n']})", fontsize=9)
+    axes_list = np.atleast_1d(axes)
+    axes_list[0].set_ylabel("labelled", fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def _learning_curve(points: list[dict]) -> str:
+    if not points:
+        return "<p>Too few labels for a learning curve.</p>"
+    fig = Figure(figsize=(6, 3.4))
+    ax = fig.subplots()
+    x = [p["sentences"] for p in points]
+    for key, label, color in (
+        ("stance_f_avg", "stance F_avg", COLORS[0]),
+        ("stance_macro_f1", "stance macro-F1", COLORS[1]),
+        ("sentiment_macro_f1", "sentiment macro-F1", COLORS[3]),
+    ):
+        ax.plot(x, [p[key] for p in points], marker="o", label=label, color=color)
+    ax.set_xlabel("training sentences per fold")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    ax.set_title("Learning curve (same test folds)")
+    return _png(fig)
+
+
+def _question_table(evaluation: Evaluation, label: str, key: str) -> str:
+    names = list(evaluation.figures)
+    first = _block(evaluation.figures[names[0]], key)
+    classes = first["labels"]
+    head = "".join(
+        f'<th colspan="3">{escape(c)} <small>(n={first["classes"].get(c, {}).get("support", 0)})</small></th>'
+        for c in classes
+    )
+    sub = "<th>P</th><th>R</th><th>F1</th>" * len(classes)
+    rows = []
+    for name in names:
+        block = _block(evaluation.figures[name], key)
+        cells = (
+            "".join(
+                f"<td>{_fmt(block['classes'][c]['precision'], 2)}</td><td>{_fmt(block['classes'][c]['recall'], 2)}</td>"
+                f"<td>{_fmt(block['classes'][c]['f1'], 2)}</td>"
+                for c in classes
+            )
+            if block["classes"]
+            else "<td></td>" * (3 * len(classes))
+        )
+        rows.append(
+            f"<tr><th>{escape(name)}</th>{cells}<td><b>{_fmt(block['macro_f1'])}</b></td>"
+            f"<td>{_fmt(block['f_avg']) if key != 'sentiment' else ''}</td></tr>"
+        )
+    note = ""
+    if key not in ("all", "sentiment") and not first.get("enough_labels", True):
+        note = '<p class="warn">Few favor / against / neutral labels for this party: read its figures as rough.</p>'
+    return (
+        f"<h3>{escape(label)} <small>({first['n']} labels)</small></h3>{note}"
+        f"<table><tr><th rowspan=2></th>{head}<th rowspan=2>macro-F1</th><th rowspan=2>F_avg</th></tr>"
+        f"<tr>{sub}</tr>{''.join(rows)}</table>"
+    )
+
+
+def _label_counts(counts: dict, schema) -> str:
+    stance = schema.stance_values
+    rows = "".join(
+        f"<tr><th>{escape(p)}</th>"
+        + "".join(f"<td>{counts.get(p, {}).get(v, 0)}</td>" for v in stance)
+        + "</tr>"
+        for p in schema.party_ids
+    )
+    sentiment = "".join(
+        f"<th>{escape(v)}</th><td>{counts.get('sentiment', {}).get(v, 0)}</td>"
+        for v in schema.sentiment_values
+    )
+    return (
+        f"<table><tr><th>party</th>{''.join(f'<th>{escape(v)}</th>' for v in stance)}</tr>{rows}</table>"
+        f"<p></p><table><tr><th>sentiment</th>{sentiment}</tr></table>"
+    )
+
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
+table{border-collapse:collapse;margin:.5em 0 1.2em}th,td{border:1px solid #ddd;padding:.25em .5em;text-align:right}
+th{background:#f5f5f5}h1 small,h3 small{color:#777;font-weight:normal}.warn{color:#a05a00}
+.verdict{font-size:1.15em;padding:.6em .8em;background:#eef5f8;border-left:4px solid #1f6f8b}
+img{max-width:100%}code{background:#f3f3f3;padding:0 .2em}
+"""
+
+
+def render_report(
+    *,
+    version: str,
+    schema,
+    evaluation: Evaluation,
+    label_counts: dict,
+    aggregation: dict,
+    decision: str,
+    sources: list[dict],
+    n_sentences: int,
+    n_articles: int,
+    created_at: str,
+) -> str:
+    """The report as one HTML string."""
+    parties = schema.party_ids
+    names = list(evaluation.figures)
+    summary_rows = "".join(
+        f"<tr><th>{escape(n)}</th><td><b>{_fmt(f['score'])}</b></td><td>{_fmt(f['stance']['all']['f_avg'])}</td>"
+        f"<td>{_fmt(f['stance']['all']['macro_f1'])}</td><td>{_fmt(f['sentiment']['macro_f1'])}</td></tr>"
+        for n, f in evaluation.figures.items()
+    )
+    ties = {q: n for q, n in aggregation.get("ties", {}).items() if n}
+    files = "".join(
+        f"<li><code>{escape(s['path'])}</code>: {s['tasks']} tasks, {s['annotations']} annotations"
+        + (
+            ""
+            if s.get("schema_matches", True)
+            else ' <span class="warn">(exported with another schema)</span>'
+        )
+        + "</li>"
+        for s in sources
+    )
+    notes = "".join(f"<li>{escape(n)}</li>" for n in evaluation.notes)
+    tables = "".join(
+        _question_table(evaluation, label, key) for label, key in _questions(evaluation, parties)
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mauqif model {escape(version)}</title>
+<style>{STYLE}</style></head><body>
+<h1>mauqif model <code>{escape(version)}</code> <small>{escape(created_at)}</small></h1>
+<p class="verdict">{escape(decision)}</p>
+<p>{n_sentences} labelled sentences from {n_articles} articles; {len(evaluation.folds)}-fold cross-validation
+grouped by article (no article on both sides of a split), the same folds for every row below.
+Score = mean of the pooled stance F_avg (mean F1 of favor and against) and the sentiment macro-F1.</p>
+<table><tr><th></th><th>score</th><th>stance F_avg</th><th>stance macro-F1</th><th>sentiment macro-F1</th></tr>
+{summary_rows}</table>
+{_bars(evaluation, parties, "macro_f1", "Macro-F1 per question")}
+{_bars(evaluation, parties, "f_avg", "F_avg (favor, against) per party")}
+<h2>Per question</h2>
+<p>P / R / F1 per value; <i>n</i> is how many labels (pairs or sentences) each figure rests on.</p>
+{tables}
+<h2>Confusion matrices of the {escape(names[0])}</h2>
+{_confusions(evaluation.figures[names[0]], parties)}
+<h2>Learning curve</h2>
+{_learning_curve(evaluation.learning_curve)}
+<h2>Labels</h2>
+{_label_counts(label_counts, schema)}
+<p>{aggregation.get("annotations", 0)} annotations ({aggregation.get("cancelled", 0)} cancelled) of
+{aggregation.get("sentences", 0)} sentences; {aggregation.get("ground_truth", 0)} decided by a ground-truth
+(adjudicated) annotation, {aggregation.get("majority", 0)} by majority.
+Ties left out: {escape(", ".join(f"{q} {n}" for q, n in ties.items()) or "none")}.
+Choices the schema does not know: {aggregation.get("unknown_choices", 0)}.</p>
+<ul>{files}</ul>
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+</body></html>
+"""
