@@ -1,3 +1,469 @@
-"""Commands: studio, setup, push, pull, demo: everything that talks to Label Studio."""
+"""Commands: studio, setup, push, pull, demo: everything that talks to Label Studio.
 
-COMMANDS: list = []
+This is where the two halves meet: push asks the model (when there is one) for pre-annotations,
+demo trains one from the gold set. Environment variables are read here, by click, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from mauqif.annotate.exceptions import MauqifError
+from mauqif.annotate.pipeline import Segmenter
+from mauqif.annotate.reader import iter_articles
+from mauqif.annotate.schema import load_schema
+from mauqif.annotate.studio import (
+    DEFAULT_TITLE,
+    SAMPLING,
+    LocalStudio,
+    NotConfigured,
+    Studio,
+    connect,
+    pull,
+    push,
+    start,
+    status,
+    stop,
+)
+from mauqif.cli import SkipReport, inputs_argument, run, schema_option
+
+# The SDK pulls in google-api-core, which warns about this Python's end of life on every import.
+warnings.filterwarnings("ignore", message=".*Google will stop supporting.*", category=FutureWarning)
+
+GOLD = Path("exports/gold/gold.json")
+MODELS = Path("models")
+
+
+def home_options(f):
+    f = click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Label Studio's data directory (default: HOME/studio).",
+    )(f)
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(".mauqif"),
+        envvar="MAUQIF_HOME",
+        show_default=True,
+        help="Where the local server's credentials and data live (env MAUQIF_HOME).",
+    )(f)
+
+
+def connection_options(f):
+    f = click.option(
+        "--api-key",
+        envvar="LABEL_STUDIO_API_KEY",
+        default=None,
+        help="API key: legacy token or personal access token (env LABEL_STUDIO_API_KEY). Never printed.",
+    )(f)
+    f = click.option(
+        "--url",
+        envvar="LABEL_STUDIO_URL",
+        default=None,
+        help="Label Studio URL (env LABEL_STUDIO_URL). Default: the local server of --home.",
+    )(f)
+    return home_options(f)
+
+
+def project_options(f):
+    f = click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")(
+        f
+    )
+    return click.option(
+        "--project", "project_id", type=int, default=None, help="Project id (instead of --title)."
+    )(f)
+
+
+def sampling_option(f):
+    return click.option(
+        "--sampling",
+        type=click.Choice(list(SAMPLING)),
+        default=None,
+        help="Order tasks are served in; `uncertainty` serves the model's least sure sentences first.",
+    )(f)
+
+
+def open_studio(url: str | None, api_key: str | None, home: Path, data_dir: Path | None) -> Studio:
+    """The server the options name: --url/--api-key, else the local one of --home."""
+    if not url:
+        credentials = run(LocalStudio(home, data_dir).credentials)
+        if credentials is None:
+            raise click.ClickException(
+                str(
+                    NotConfigured(
+                        f"no Label Studio to talk to: no --url given and no local server in {home}; "
+                        "start one with `mauqif studio start`, or give --url and --api-key"
+                    )
+                )
+            )
+        url, api_key = credentials.url, api_key or credentials.api_key
+    return run(connect, url, api_key)
+
+
+# ---- studio start | stop | status --------------------------------------------------------------
+
+
+@click.group()
+def studio():
+    """The local Label Studio server (embedded default): start, stop, status.
+
+    It binds 127.0.0.1 only, keeps its data in HOME/studio/, and never contacts the internet.
+    The first start creates an admin account; its password and API key are kept in
+    HOME/credentials.json, readable by you only, and never printed (except by `mauqif demo`).
+
+    Example:
+
+        mauqif studio start && mauqif studio status --json
+    """
+
+
+@studio.command("start")
+@home_options
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="Port on 127.0.0.1 (default: the last one, else a free one).",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=240.0,
+    show_default=True,
+    help="Seconds to wait for it to answer.",
+)
+def studio_start(home, data_dir, port, timeout):
+    """Start the local Label Studio server, or reuse the running one.
+
+    Example:
+
+        mauqif studio start --port 8080
+    """
+    local = LocalStudio(home, data_dir)
+    click.echo("starting Label Studio (the first start takes a minute)…", err=True)
+    state = run(start, local, port=port, timeout=timeout, base_env=dict(os.environ))
+    credentials = run(local.credentials)
+    verb = "already running" if state.reused else "running"
+    click.echo(f"Label Studio is {verb} at {state.url} (pid {state.pid})")
+    if credentials:
+        click.echo(f"log in as {credentials.username}; the password is in {local.credentials_path}")
+
+
+@studio.command("stop")
+@home_options
+def studio_stop(home, data_dir):
+    """Stop the local server that `mauqif studio start` started (and nothing else).
+
+    Example:
+
+        mauqif studio stop
+    """
+    stopped = run(stop, LocalStudio(home, data_dir))
+    click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
+
+
+@studio.command("status")
+@home_options
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON: running, url, pid, data_dir, credentials."
+)
+def studio_status(home, data_dir, as_json):
+    """Is the local server running, and where?
+
+    Example:
+
+        mauqif studio status --json
+    """
+    state = run(status, LocalStudio(home, data_dir))
+    if as_json:
+        data = state.to_dict()
+        data.pop("reused", None)
+        click.echo(json.dumps(data))
+    elif state.running:
+        click.echo(f"running at {state.url} (pid {state.pid}); data in {state.data_dir}")
+    else:
+        click.echo(
+            f"not running{f' (last at {state.url})' if state.url else ''}; start it with `mauqif studio start`"
+        )
+
+
+# ---- setup / push / pull -----------------------------------------------------------------------
+
+
+@click.command()
+@connection_options
+@click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")
+@schema_option
+@click.option(
+    "--guidelines",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Guidelines in Markdown, as LANG=FILE (en=…, ur=…); default: the packaged English and Urdu ones.",
+)
+@sampling_option
+def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling):
+    """Create the Label Studio project from the schema, or update the one with this title.
+
+    The label config (Urdu right-to-left, context above, party mentions as spans, one required
+    stance choice per party, sentiment) and the instructions are made from the schema and
+    validated by Label Studio. Running it again changes nothing unless the schema changed.
+
+    Example:
+
+        mauqif setup --title "stance 2025" --sampling uncertainty
+    """
+    from mauqif.annotate.studio.config import read_guidelines
+
+    schema = run(load_schema, schema_path)
+    texts = None
+    if guidelines:
+        pairs = {}
+        for item in guidelines:
+            lang, sep, path = str(item).partition("=")
+            if not sep:
+                raise click.BadParameter(
+                    f"{item!r}: give it as LANG=FILE, e.g. ur=guidelines.ur.md",
+                    param_hint="--guidelines",
+                )
+            pairs[lang] = path
+        texts = run(read_guidelines, pairs)
+    studio_ = open_studio(url, api_key, home, data_dir)
+    result = run(studio_.setup_project, schema, title, texts, sampling)
+    verb = "created" if result.created else ("updated" if result.config_changed else "up to date")
+    click.echo(
+        f"project {result.project_id} {result.title!r} {verb} at {studio_.url}/projects/{result.project_id}"
+    )
+
+
+def _load_model(model_dir: Path | None, no_model: bool, schema):
+    """The model push predicts with: --model, else the current one; None without a model."""
+    if no_model:
+        return None
+    try:
+        from mauqif.model import current_model_dir, load_model
+    except ImportError:
+        if model_dir is not None:
+            raise click.ClickException(
+                "the model package is not available here; push with --no-model"
+            ) from None
+        return None
+    path = model_dir or run(current_model_dir)
+    if path is None:
+        return None
+    return run(load_model, path, schema)
+
+
+@click.command("push")
+@inputs_argument
+@connection_options
+@project_options
+@schema_option
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Tasks per import request.",
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Model directory (default: models/current).",
+)
+@click.option(
+    "--no-model", is_flag=True, help="Push mention spans only, without the model's suggestions."
+)
+@click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    show_default=True,
+    help="Give unlabelled tasks of these inputs this model's predictions when theirs are older.",
+)
+@sampling_option
+def push_command(
+    inputs,
+    url,
+    api_key,
+    home,
+    data_dir,
+    project_id,
+    title,
+    schema_path,
+    batch,
+    model_dir,
+    no_model,
+    refresh,
+    sampling,
+):
+    """Send the sentences of INPUTS to Label Studio as tasks with pre-annotations.
+
+    Sentences already in the project (same sentence_id) are skipped, so pushing twice adds
+    nothing and an interrupted push can simply be run again. The current model's suggestions
+    (stance per party, sentiment) are pre-selected; the project's model version is set to the
+    model's so annotators see them. Without a model the mentions alone are pre-annotated.
+
+    Example:
+
+        mauqif push articles/ --title "stance 2025" --batch 2000
+    """
+    from tqdm import tqdm
+
+    schema = run(load_schema, schema_path)
+    model = _load_model(model_dir, no_model, schema)
+    studio_ = open_studio(url, api_key, home, data_dir)
+    project = run(studio_.project, title, project_id)
+    report = SkipReport()
+    segmenter = Segmenter.default(schema)
+    units = _units(segmenter, iter_articles(inputs, on_skip=report), report)
+    with tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar:
+        summary = run(
+            push,
+            studio_,
+            project.id,
+            units,
+            schema,
+            model=model,
+            batch=batch,
+            refresh=refresh,
+            on_progress=bar.update,
+        )
+    if sampling:
+        run(studio_.set_sampling, project.id, sampling)
+    click.echo(summary.line())
+    for error in summary.errors:
+        click.echo(f"failed: {error}", err=True)
+    report.finish()
+    if summary.failed:
+        raise click.ClickException(
+            f"{summary.failed} tasks were refused (see above); fix and push again"
+        )
+
+
+def _units(segmenter: Segmenter, articles, report: SkipReport):
+    for article in articles:
+        try:
+            yield from segmenter.units(article)
+        except MauqifError as exc:
+            report(exc)
+
+
+@click.command("pull")
+@connection_options
+@project_options
+@schema_option
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("exports"),
+    show_default=True,
+)
+def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, out_dir):
+    """Export the project's annotations to a new snapshot and a tidy labels table.
+
+    Writes OUT/snapshots/<project>-<UTC time>.json (Label Studio's JSON export, never
+    overwritten) with a .meta.json beside it, and OUT/labels/<same name>.csv and .parquet (one
+    row per task and annotation).
+
+    Example:
+
+        mauqif pull --title "stance 2025" -o exports/
+    """
+    schema = run(load_schema, schema_path)
+    studio_ = open_studio(url, api_key, home, data_dir)
+    project = run(studio_.project, title, project_id)
+    result = run(pull, studio_, project, schema, out_dir)
+    click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
+    click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
+
+
+# ---- demo --------------------------------------------------------------------------------------
+
+
+def _train_from_gold(gold: Path, schema) -> Path:
+    """Train a model on the gold set, save it under models/ and make it current."""
+    from mauqif.annotate.labels import aggregate, read_exports
+    from mauqif.model import promote, save_model, train_model
+
+    table = run(read_exports, [gold])
+    sentences, _report = run(aggregate, table, schema)
+    model = run(train_model, sentences, schema)
+    path = run(save_model, model, MODELS)
+    run(promote, MODELS, model.version)
+    return path
+
+
+@click.command()
+@home_options
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="Port of the local server (default: the last one, else a free one).",
+)
+@click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")
+def demo(home, data_dir, port, title):
+    """The main job: local Label Studio, the project, a model, the sample articles pushed.
+
+    Starts the local server (or reuses it), sets up the project, trains a model on the gold set
+    (exports/gold/) when there is none in models/, pushes the sample articles with the model's
+    suggestions, and prints the URL, the login and how to stop. Running it again changes nothing.
+
+    Example:
+
+        mauqif demo
+    """
+    schema = run(load_schema)
+    local = LocalStudio(home, data_dir)
+    click.echo("1/4 starting Label Studio (the first start takes a minute)…", err=True)
+    state = run(start, local, port=port, base_env=dict(os.environ))
+    credentials = run(local.credentials)
+    studio_ = run(connect, credentials.url, credentials.api_key)
+    setup = run(studio_.setup_project, schema, title)
+    click.echo(
+        f"2/4 project {setup.project_id} {'created' if setup.created else 'ready'}", err=True
+    )
+
+    model = _load_model(None, False, schema)
+    if model is None:
+        if not GOLD.exists():
+            raise click.ClickException(
+                f"no model in {MODELS}/ and no gold set at {GOLD}; run the demo from the repository root"
+            )
+        click.echo(f"3/4 training a model on {GOLD}…", err=True)
+        _train_from_gold(GOLD, schema)
+        model = _load_model(None, False, schema)
+    else:
+        click.echo(f"3/4 model {model.version}", err=True)
+
+    with resources.as_file(
+        resources.files("mauqif.annotate").joinpath("samples", "articles")
+    ) as samples:
+        units = Segmenter.default(schema).iter_units(iter_articles([samples]))
+        summary = run(push, studio_, setup.project_id, units, schema, model=model)
+    click.echo(f"4/4 {summary.line()}", err=True)
+
+    # The one place the password is shown: the user needs it to log in.
+    click.echo("")
+    click.echo(f"Label Studio: {state.url}/projects/{setup.project_id}/data")
+    click.echo(f"  log in as:  {credentials.username}")
+    click.echo(f"  password:   {credentials.password}")
+    click.echo(f"  (both kept in {local.credentials_path})")
+    click.echo(
+        f"Stop it with: mauqif studio stop{'' if home == Path('.mauqif') else f' --home {home}'}"
+    )
+
+
+COMMANDS = [studio, setup, push_command, pull_command, demo]

@@ -1,0 +1,138 @@
+"""Pull annotations out of Label Studio into exports/: a snapshot, then a tidy labels table.
+
+The snapshot is Label Studio's own JSON export, byte for byte, as
+`<out>/snapshots/<project>-<UTC timestamp>.json`, with `<same name>.meta.json` beside it (project,
+Label Studio version, schema hash, time, users). Snapshots are never overwritten. The labels
+table (`mauqif.annotate.labels.labels_table`) goes to `<out>/labels/<same name>.csv` and `.parquet`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..exceptions import StudioError
+from ..schema import Schema
+from ..tables import atomic_path
+from .client import Studio
+
+
+@dataclass(frozen=True)
+class PullResult:
+    snapshot: Path
+    meta: Path
+    csv: Path
+    parquet: Path
+    tasks: int
+    rows: int
+
+
+def slug(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text or "project"
+
+
+def _claim(path: Path) -> Path:
+    """A new file at `path`, or `path` with -2, -3… when taken (O_EXCL: never overwrites)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem, suffix = path.name.split(".", 1)
+    for n in range(1, 1000):
+        candidate = path.with_name(f"{stem}.{suffix}" if n == 1 else f"{stem}-{n}.{suffix}")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            return candidate
+        except FileExistsError:
+            continue
+    raise StudioError(f"{path.parent}: too many snapshots named {stem}*; move some away")
+
+
+def download_export(studio: Studio, project_id: int, path: Path) -> None:
+    """Stream the project's JSON export (all tasks) to `path`, atomically."""
+    with studio.errors("exporting the project"), atomic_path(path) as tmp, open(tmp, "wb") as f:
+        for chunk in studio.sdk.projects.exports.download_sync(
+            project_id,
+            export_type="JSON",
+            download_all_tasks=True,
+            request_options={"chunk_size": 1 << 20},
+        ):
+            f.write(chunk)
+
+
+def snapshot_meta(
+    project, version: str, schema: Schema, users: dict[int, str], exported_at: datetime
+) -> dict:
+    return {
+        "project_id": int(project.id),
+        "project_title": project.title,
+        "label_studio_version": version,
+        "schema_hash": schema.digest(),
+        "exported_at": exported_at.isoformat().replace("+00:00", "Z"),
+        "users": {str(k): v for k, v in sorted(users.items())},
+    }
+
+
+def write_table(table, csv_path: Path, parquet_path: Path) -> None:
+    """The labels table as CSV and Parquet; nested values (lists, dicts) as JSON text in both."""
+    frame = table.copy()
+    for column in frame.columns:
+        if frame[column].map(lambda v: isinstance(v, (list, dict))).any():
+            frame[column] = frame[column].map(
+                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+            )
+    with atomic_path(csv_path) as tmp:
+        frame.to_csv(tmp, index=False)
+    with atomic_path(parquet_path) as tmp:
+        frame.to_parquet(tmp, index=False)
+
+
+def pull(
+    studio: Studio,
+    project,
+    schema: Schema,
+    out_dir: str | Path = "exports",
+    now: datetime | None = None,
+) -> PullResult:
+    """Export `project` to a new snapshot under `out_dir` and write its labels table."""
+    from ..labels import labels_table
+
+    out_dir = Path(out_dir)
+    now = now or datetime.now(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    version = studio.version()
+    users = studio.users()
+
+    snapshot = _claim(out_dir / "snapshots" / f"{slug(project.title)}-{stamp}.json")
+    try:
+        download_export(studio, project.id, snapshot)
+        with open(snapshot, encoding="utf-8") as f:
+            tasks = json.load(f)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            snapshot.unlink()
+        raise
+    if not isinstance(tasks, list):
+        raise StudioError(
+            f"Label Studio at {studio.url} sent an export that is not a list of tasks ({snapshot})"
+        )
+    stem = snapshot.name[: -len(".json")]
+    meta_path = snapshot.with_name(f"{stem}.meta.json")
+    meta = snapshot_meta(project, version, schema, users, now)
+    fd, tmp = tempfile.mkstemp(dir=meta_path.parent, prefix=f".{meta_path.name}.", suffix=".part")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(meta, f, ensure_ascii=False, indent=2)
+    os.link(tmp, meta_path)  # fails rather than overwrite
+    os.unlink(tmp)
+
+    table = labels_table(tasks, schema, users=meta["users"])
+    csv_path = out_dir / "labels" / f"{stem}.csv"
+    parquet_path = out_dir / "labels" / f"{stem}.parquet"
+    write_table(table, csv_path, parquet_path)
+    return PullResult(snapshot, meta_path, csv_path, parquet_path, len(tasks), len(table))

@@ -1,0 +1,295 @@
+"""Push sentences to Label Studio as tasks with pre-annotations: in bulk, idempotent, visible.
+
+The pure part turns sentence units (and the model's predictions, when there is a model) into
+Label Studio tasks. The I/O part lists what the project already holds, imports the rest one
+request per batch, and refreshes the predictions of unlabelled tasks when the model changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Protocol
+
+from ..exceptions import StudioError
+from ..schema import MENTIONS_TAG, SENTIMENT_TAG, TEXT_TAG, Schema, stance_tag
+from .client import PAGE_SIZE, Studio
+from .exceptions import RequestRefused
+
+TASK_FIELDS = ("text", "context", "article_id", "sentence_id", "index", "kind", "title", "url")
+DEFAULT_BATCH = 1000
+
+
+class Model(Protocol):
+    """What push needs of a model (see `mauqif.model.load_model`)."""
+
+    version: str
+
+    def predict_frame(self, frame): ...
+
+
+def mentions_version(schema: Schema) -> str:
+    """The model version of predictions that carry only the mention spans (no model yet)."""
+    return f"mentions-{schema.digest()}"
+
+
+# ---- pure: units → tasks -----------------------------------------------------------------------
+
+
+def mention_results(text: str, mentions: Iterable[dict]) -> list[dict]:
+    results = []
+    for i, m in enumerate(mentions):
+        start, end = int(m["start"]), int(m["end"])
+        results.append(
+            {
+                "id": f"m{i}",
+                "from_name": MENTIONS_TAG,
+                "to_name": TEXT_TAG,
+                "type": "labels",
+                "value": {
+                    "start": start,
+                    "end": end,
+                    "text": text[start:end],
+                    "labels": [m["party"]],
+                },
+            }
+        )
+    return results
+
+
+def choice_result(from_name: str, value: str) -> dict:
+    return {
+        "from_name": from_name,
+        "to_name": TEXT_TAG,
+        "type": "choices",
+        "value": {"choices": [value]},
+    }
+
+
+def lowest_confidence(
+    stance_proba: dict[str, dict[str, float]], sentiment_proba: dict[str, float]
+) -> float:
+    """The model's confidence in its least sure answer among the questions of a sentence.
+
+    Label Studio's uncertainty sampling serves tasks in ascending score, so the sentences the
+    model is least sure about (in any one of the questions) come first.
+    """
+    tops = [max(p.values()) for p in stance_proba.values() if p]
+    if sentiment_proba:
+        tops.append(max(sentiment_proba.values()))
+    return float(min(tops)) if tops else 0.0
+
+
+def prediction(
+    unit: dict, schema: Schema, model_version: str, predicted: dict | None = None
+) -> dict:
+    """One Label Studio prediction for a unit: mention spans, and the model's answers if any."""
+    result = mention_results(unit["text"], unit.get("mentions") or [])
+    out: dict = {"model_version": model_version, "result": result}
+    if predicted is not None:
+        stance = predicted.get("stance") or {}
+        for party in schema.party_ids:
+            if party in stance and stance[party] is not None:
+                result.append(choice_result(stance_tag(party), str(stance[party])))
+        if predicted.get("sentiment") is not None:
+            result.append(choice_result(SENTIMENT_TAG, str(predicted["sentiment"])))
+        out["score"] = lowest_confidence(
+            predicted.get("stance_proba") or {}, predicted.get("sentiment_proba") or {}
+        )
+    return out
+
+
+def task(unit: dict, schema: Schema, model_version: str, predicted: dict | None = None) -> dict:
+    data = {key: unit.get(key) for key in TASK_FIELDS}
+    data["context"] = data["context"] or ""
+    return {"data": data, "predictions": [prediction(unit, schema, model_version, predicted)]}
+
+
+def predict_units(units: list[dict], model: Model | None) -> list[dict | None]:
+    """The model's answers for each unit (None for each when there is no model)."""
+    if model is None or not units:
+        return [None] * len(units)
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "text": [u["text"] for u in units],
+            "context": [u.get("context") or "" for u in units],
+            "mentions": [u.get("mentions") or [] for u in units],
+        }
+    )
+    predicted = model.predict_frame(frame)
+    columns = ("stance", "stance_proba", "sentiment", "sentiment_proba")
+    return [{c: row.get(c) for c in columns} for row in predicted.to_dict("records")]
+
+
+# ---- what the project already holds ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExistingTask:
+    id: int
+    annotated: bool
+    model_versions: frozenset[str]
+
+
+def existing_tasks(studio: Studio, project_id: int) -> dict[str, ExistingTask]:
+    """{sentence_id: task} of the project (tasks without a sentence_id are left out)."""
+    found: dict[str, ExistingTask] = {}
+    page = 1
+    while True:
+        response = studio.request(
+            "GET",
+            "/api/tasks",
+            params={
+                "project": project_id,
+                "page": page,
+                "page_size": PAGE_SIZE,
+                "fields": "all",
+                "include": "id,data,total_annotations,cancelled_annotations,predictions_model_versions",
+            },
+        )
+        body = response.json()
+        tasks = body.get("tasks", body.get("results", [])) if isinstance(body, dict) else body
+        for t in tasks:
+            sid = (t.get("data") or {}).get("sentence_id")
+            if sid is None:
+                continue
+            versions = t.get("predictions_model_versions") or []
+            if isinstance(versions, str):
+                versions = [v.strip() for v in versions.split(",") if v.strip()]
+            annotated = (t.get("total_annotations") or 0) + (
+                t.get("cancelled_annotations") or 0
+            ) > 0
+            found[str(sid)] = ExistingTask(int(t["id"]), annotated, frozenset(versions))
+        total = body.get("total", 0) if isinstance(body, dict) else 0
+        if not tasks or page * PAGE_SIZE >= total:
+            return found
+        page += 1
+
+
+# ---- push --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PushSummary:
+    project_id: int
+    model_version: str
+    added: int = 0
+    skipped: int = 0
+    refreshed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (
+            f"project {self.project_id}: {self.added} added, {self.skipped} skipped (already there), "
+            f"{self.refreshed} refreshed, {self.failed} failed; model version {self.model_version}"
+        )
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def push(
+    studio: Studio,
+    project_id: int,
+    units: Iterable[dict],
+    schema: Schema,
+    model: Model | None = None,
+    batch: int = DEFAULT_BATCH,
+    refresh: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> PushSummary:
+    """Import the units as tasks, one request per batch; sentences already there are skipped.
+
+    The project's model version is set to this push's (the model's, or the mentions-only version
+    when there is no model) so that annotators see these predictions. With `refresh`, tasks of
+    these units that exist, have no annotation and lack this version's prediction get it through
+    the predictions import endpoint; annotated tasks are never touched.
+    """
+    if batch < 1:
+        raise StudioError(f"--batch must be at least 1, got {batch}")
+    version = model.version if model is not None else mentions_version(schema)
+    summary = PushSummary(project_id, version)
+    existing = existing_tasks(studio, project_id)
+    # Label Studio accepts a project model version only once predictions of it exist.
+    version_set = False
+    if any(version in t.model_versions for t in existing.values()):
+        studio.set_model_version(project_id, version)
+        version_set = True
+    seen: set[str] = set()
+    for chunk in _chunks(units, batch):
+        new, stale = [], []
+        for unit in chunk:
+            sid = str(unit["sentence_id"])
+            if sid in seen:
+                summary.skipped += 1
+                continue
+            seen.add(sid)
+            have = existing.get(sid)
+            if have is None:
+                new.append(unit)
+                continue
+            summary.skipped += 1
+            if refresh and not have.annotated and version not in have.model_versions:
+                stale.append((have.id, unit))
+        todo = new + [u for _, u in stale]
+        answers = predict_units(todo, model)
+        if new:
+            tasks = [
+                task(u, schema, version, a) for u, a in zip(new, answers[: len(new)], strict=True)
+            ]
+            _import_tasks(studio, project_id, tasks, summary)
+        if stale:
+            predictions = [
+                {**prediction(u, schema, version, a), "task": task_id}
+                for (task_id, u), a in zip(stale, answers[len(new) :], strict=True)
+            ]
+            _import_predictions(studio, project_id, predictions, summary)
+        if not version_set and (summary.added or summary.refreshed):
+            studio.set_model_version(project_id, version)
+            version_set = True
+        if on_progress:
+            on_progress(len(chunk))
+    return summary
+
+
+def _import_tasks(studio: Studio, project_id: int, tasks: list[dict], summary: PushSummary) -> None:
+    # No retries: a retried import whose first attempt was committed would add the tasks twice.
+    # A failed push is re-run instead, and the re-run skips what arrived.
+    try:
+        with studio.errors(f"importing {len(tasks)} tasks"):
+            studio.sdk.projects.import_tasks(
+                id=project_id,
+                request=tasks,
+                request_options={"max_retries": 0, "timeout_in_seconds": 600},
+            )
+    except RequestRefused as exc:
+        # This batch is refused (the server is up): count it and go on. A lost connection is
+        # raised instead: stop there, a re-run resumes.
+        summary.failed += len(tasks)
+        summary.errors.append(str(exc))
+        return
+    summary.added += len(tasks)
+
+
+def _import_predictions(
+    studio: Studio, project_id: int, predictions: list[dict], summary: PushSummary
+) -> None:
+    try:
+        with studio.errors(f"importing {len(predictions)} predictions"):
+            studio.sdk.projects.import_predictions(
+                id=project_id,
+                request=predictions,
+                request_options={"max_retries": 0, "timeout_in_seconds": 600},
+            )
+    except RequestRefused as exc:
+        summary.failed += len(predictions)
+        summary.errors.append(str(exc))
+        return
+    summary.refreshed += len(predictions)
