@@ -149,7 +149,8 @@ def studio_start(home, data_dir, port, timeout):
         mauqif studio start --port 8080
     """
     local = LocalStudio(home, data_dir)
-    click.echo("starting Label Studio (the first start takes a minute)…", err=True)
+    if not run(status, local).running:
+        click.echo("starting Label Studio (the first start takes a minute)…", err=True)
     state = run(start, local, port=port, timeout=timeout, base_env=dict(os.environ))
     credentials = run(local.credentials)
     verb = "already running" if state.reused else "running"
@@ -395,7 +396,8 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
 def _train_from_gold(gold: Path, schema) -> Path:
     """Train a model on the gold set, save it under models/ and make it current."""
     from mauqif.annotate.labels import aggregate, read_exports
-    from mauqif.model import promote, save_model, train_model
+    from mauqif.model import save_model, train_model
+    from mauqif.model.artifact import promote
 
     table = run(read_exports, [gold])
     sentences, _report = run(aggregate, table, schema)
@@ -427,8 +429,13 @@ def demo(home, data_dir, port, title):
     """
     schema = run(load_schema)
     local = LocalStudio(home, data_dir)
-    click.echo("1/4 starting Label Studio (the first start takes a minute)…", err=True)
+    if not run(status, local).running:
+        click.echo("1/4 starting Label Studio (the first start takes a minute)…", err=True)
     state = run(start, local, port=port, base_env=dict(os.environ))
+    click.echo(
+        f"1/4 Label Studio {'was already running' if state.reused else 'started'} at {state.url}",
+        err=True,
+    )
     credentials = run(local.credentials)
     studio_ = run(connect, credentials.url, credentials.api_key)
     setup = run(studio_.setup_project, schema, title)
