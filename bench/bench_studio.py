@@ -1,0 +1,196 @@
+"""Label Studio push and pull against a real local server started for the benchmark.
+
+Push: `mauqif push` (the library call: list what the project holds, build tasks with mention
+predictions, import one request per batch, set the model version) beside the SDK's raw bulk
+import of the same task payload in one request (goal: push ≥ 0.8 of it), and beside one request
+per task. Also push with the model's predictions, and a second push that only skips.
+
+Pull: `mauqif pull` (export → snapshot + meta → labels table as CSV and Parquet) for 10,000
+annotated tasks beside the SDK's raw JSON export of the same project.
+
+The server (Label Studio 1.23 from the installed package, temporary data directory, 127.0.0.1)
+is started here and stopped at the end; the figures depend on the 2 shared cores of this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+N_PUSH = 5000
+N_ONE_BY_ONE = 200
+N_PULL = 10_000
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def sample_units(schema, n: int) -> list[dict]:
+    """`n` units: the sample articles' units repeated, each copy with its own sentence_id."""
+    from importlib import resources
+
+    from mauqif.annotate.pipeline import Segmenter
+    from mauqif.annotate.reader import iter_articles
+
+    with resources.as_file(
+        resources.files("mauqif.annotate").joinpath("samples", "articles")
+    ) as path:
+        base = list(Segmenter.default(schema).iter_units(iter_articles([path])))
+    return [
+        {
+            **base[i % len(base)],
+            "sentence_id": f"{base[i % len(base)]['sentence_id']}-{i // len(base)}",
+        }
+        for i in range(n)
+    ]
+
+
+def annotated_tasks(units: list[dict], schema, user_id: int) -> list[dict]:
+    """Tasks with one complete annotation each, as an import payload."""
+    from mauqif.annotate.schema import SENTIMENT_TAG, stance_tag
+    from mauqif.annotate.studio.push import mention_results, task
+
+    out = []
+    for i, unit in enumerate(units):
+        made = task(unit, schema, "bench")
+        result = mention_results(unit["text"], unit["mentions"])
+        result += [
+            {
+                "from_name": stance_tag(p),
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": [schema.stance_values[(i + j) % 4]]},
+            }
+            for j, p in enumerate(schema.party_ids)
+        ]
+        result.append(
+            {
+                "from_name": SENTIMENT_TAG,
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": [schema.sentiment_values[i % 3]]},
+            }
+        )
+        made["annotations"] = [{"result": result, "completed_by": user_id, "lead_time": 5.0}]
+        made.pop("predictions")
+        out.append(made)
+    return out
+
+
+def main() -> None:
+    from mauqif.annotate.schema import load_schema
+    from mauqif.annotate.studio import (
+        LocalStudio,
+        connect,
+        mentions_version,
+        pull,
+        push,
+        start,
+        stop,
+    )
+    from mauqif.annotate.studio.pull import download_export
+    from mauqif.annotate.studio.push import task
+
+    schema = load_schema()
+    with tempfile.TemporaryDirectory(prefix="mauqif-bench-") as tmp:
+        local = LocalStudio(Path(tmp) / "home")
+        seconds, _ = timed(lambda: start(local, base_env=dict(os.environ), timeout=300))
+        print(f"server start (fresh data dir): {seconds:.1f} s")
+        try:
+            credentials = local.credentials()
+            studio = connect(credentials.url, credentials.api_key)
+            units = sample_units(schema, N_PUSH)
+            payload = [task(u, schema, mentions_version(schema)) for u in units]
+
+            def project(name: str) -> int:
+                return studio.setup_project(schema, title=f"bench-{name}").project_id
+
+            raw_id = project("raw")
+            raw_s, _ = timed(
+                lambda: studio.sdk.projects.import_tasks(
+                    id=raw_id, request=payload, request_options={"timeout_in_seconds": 900}
+                )
+            )
+            push_id = project("push")
+            push_s, summary = timed(lambda: push(studio, push_id, units, schema))
+            assert summary.added == N_PUSH, summary.line()
+            big_id = project("push-one-batch")
+            big_s, _ = timed(lambda: push(studio, big_id, units, schema, batch=N_PUSH))
+            again_s, again = timed(lambda: push(studio, push_id, units, schema))
+            assert again.added == 0
+
+            single_id = project("one-by-one")
+            single_s, _ = timed(
+                lambda: [
+                    studio.sdk.projects.import_tasks(id=single_id, request=[t])
+                    for t in payload[:N_ONE_BY_ONE]
+                ]
+            )
+
+            print(f"\npush {N_PUSH} sentences with mention predictions (tasks/s):")
+            print(f"  raw SDK bulk import, one request     {N_PUSH / raw_s:8.0f}   ({raw_s:.1f} s)")
+            print(
+                f"  mauqif push, --batch 1000 (default)  {N_PUSH / push_s:8.0f}   ({push_s:.1f} s)  ratio {raw_s / push_s:.2f}"
+            )
+            print(
+                f"  mauqif push, --batch {N_PUSH}          {N_PUSH / big_s:8.0f}   ({big_s:.1f} s)  ratio {raw_s / big_s:.2f}"
+            )
+            print(
+                f"  one request per task ({N_ONE_BY_ONE} tasks)     {N_ONE_BY_ONE / single_s:8.0f}   ({single_s:.1f} s)"
+            )
+            print(f"  second push of the same {N_PUSH} (all skipped): {again_s:.1f} s")
+
+            try:
+                from mauqif.annotate.labels import aggregate, read_exports
+                from mauqif.model import train_model
+            except ImportError:
+                print("  (no model package: push with a model not measured)")
+            else:
+                sentences, _ = aggregate(
+                    read_exports([ROOT / "exports" / "gold" / "gold.json"]), schema
+                )
+                model = train_model(sentences, schema)
+                model_id = project("push-model")
+                model_s, _ = timed(lambda: push(studio, model_id, units, schema, model=model))
+                print(
+                    f"  mauqif push with the model's predictions {N_PUSH / model_s:5.0f}   ({model_s:.1f} s, prediction included)"
+                )
+
+            pull_id = project("pull")
+            me = studio.sdk.users.whoami().id
+            many = sample_units(schema, N_PULL)
+            seconds, _ = timed(
+                lambda: studio.sdk.projects.import_tasks(
+                    id=pull_id,
+                    request=annotated_tasks(many, schema, me),
+                    request_options={"timeout_in_seconds": 900},
+                )
+            )
+            print(
+                f"\npull {N_PULL} annotated tasks (set up by one bulk import with annotations: {seconds:.1f} s):"
+            )
+            raw_path = Path(tmp) / "raw.json"
+            raw_pull_s, _ = timed(lambda: download_export(studio, pull_id, raw_path))
+            out = Path(tmp) / "exports"
+            pull_s, result = timed(
+                lambda: pull(studio, studio.project(project_id=pull_id), schema, out)
+            )
+            assert result.rows == N_PULL, result
+            print(
+                f"  raw SDK JSON export (download_sync)  {raw_pull_s:6.1f} s   ({raw_path.stat().st_size / 1e6:.1f} MB)"
+            )
+            print(
+                f"  mauqif pull (snapshot + table)       {pull_s:6.1f} s   ({result.rows} rows, CSV + Parquet)"
+            )
+        finally:
+            stop(local)
+
+
+if __name__ == "__main__":
+    main()
