@@ -135,7 +135,7 @@ def read_exports(
             on_skip(exc)
             continue
         table = labels_table(tasks, schema, users=meta.get("users"))
-        project = str(meta.get("project_id", path))
+        project = str(meta["project_id"]) if meta.get("project_id") is not None else str(path)
         table["project"] = project
         table["export"] = str(path)
         frames.append(table)
@@ -392,42 +392,74 @@ def cohen_kappa(a: Sequence, b: Sequence) -> float:
     return (observed - expected) / (1 - expected)
 
 
-def agreement(table: pd.DataFrame, schema: Schema, min_shared: int = 1) -> pd.DataFrame:
-    """Cohen's kappa per question for every pair of annotators who answered the same sentences.
+def agreement(
+    table: pd.DataFrame, schema: Schema, by: str = "passes", min_shared: int = 1
+) -> pd.DataFrame:
+    """Cohen's kappa per question between two annotations of the same sentences.
 
-    Columns: annotator_a, annotator_b, question, n (sentences both answered), observed
-    (share of equal answers), kappa. Pairs sharing fewer than `min_shared` sentences are left out.
+    `by="passes"`: the first two annotations of each sentence by different annotators (in order
+    of creation), pooled over sentences: first pass against second pass, whoever did them. An
+    adjudicator's later annotation is not a pass. `by="annotators"`: every pair of annotators, on
+    the sentences both answered (their latest answer), pairs sharing fewer than `min_shared`
+    sentences left out.
+
+    Columns: annotator_a, annotator_b, question, n (sentences both answered), observed (share
+    of equal answers), kappa.
     """
+    if by not in ("passes", "annotators"):
+        raise ValueError(f"by must be 'passes' or 'annotators', not {by!r}")
     questions = question_columns(schema)
     columns = ["annotator_a", "annotator_b", "question", "n", "observed", "kappa"]
     live = table[~table["cancelled"].astype(bool)] if len(table) else table
     if not len(live):
         return pd.DataFrame(columns=columns)
+    if by == "passes":
+        comparisons = [("first pass", "second pass", _passes(live))]
+    else:
+        comparisons = _annotator_pairs(live, min_shared)
+    rows = []
+    for a, b, pairs in comparisons:
+        for q in questions:
+            answered = [(x[q], y[q]) for x, y in pairs if _present(x[q]) and _present(y[q])]
+            if not answered:
+                continue
+            xs, ys = zip(*answered, strict=True)
+            observed = sum(x == y for x, y in answered) / len(answered)
+            rows.append([a, b, q, len(answered), observed, cohen_kappa(xs, ys)])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _passes(live: pd.DataFrame) -> list[tuple[dict, dict]]:
+    ordered = live.assign(
+        _created=live["created_at"].fillna("").astype(str),
+        _id=pd.to_numeric(live["annotation_id"], errors="coerce"),
+    ).sort_values(["_created", "_id"], kind="stable")
+    pairs = []
+    for _, group in ordered.groupby("sentence_id", sort=False):
+        records = group.to_dict("records")
+        first = records[0]
+        second = next((r for r in records[1:] if r["annotator"] != first["annotator"]), None)
+        if second is not None:
+            pairs.append((first, second))
+    return pairs
+
+
+def _annotator_pairs(live: pd.DataFrame, min_shared: int) -> list[tuple[str, str, list]]:
     # One answer per annotator and sentence: their latest annotation.
     latest = (
         live.assign(_updated=live["updated_at"].fillna("").astype(str))
         .sort_values("_updated", kind="stable")
         .drop_duplicates(["sentence_id", "annotator"], keep="last")
     )
-    by_annotator = {name: g.set_index("sentence_id") for name, g in latest.groupby("annotator")}
+    by_annotator = {
+        name: {r["sentence_id"]: r for r in g.to_dict("records")}
+        for name, g in latest.groupby("annotator")
+    }
     names = sorted(by_annotator)
-    rows = []
+    out = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            shared = by_annotator[a].index.intersection(by_annotator[b].index)
-            if len(shared) < max(min_shared, 1):
-                continue
-            for q in questions:
-                pairs = [
-                    (x, y)
-                    for x, y in zip(
-                        by_annotator[a].loc[shared, q], by_annotator[b].loc[shared, q], strict=True
-                    )
-                    if _present(x) and _present(y)
-                ]
-                if not pairs:
-                    continue
-                xs, ys = zip(*pairs, strict=True)
-                observed = sum(x == y for x, y in pairs) / len(pairs)
-                rows.append([a, b, q, len(pairs), observed, cohen_kappa(xs, ys)])
-    return pd.DataFrame(rows, columns=columns)
+            shared = [s for s in by_annotator[a] if s in by_annotator[b]]
+            if len(shared) >= max(min_shared, 1):
+                out.append((a, b, [(by_annotator[a][s], by_annotator[b][s]) for s in shared]))
+    return out

@@ -14,7 +14,8 @@ estimator, fitted on everything.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -76,3 +77,49 @@ def _reorder(proba: np.ndarray, have, want) -> np.ndarray:
     for j, c in enumerate(have):
         out[:, index[c]] = proba[:, j]
     return out
+
+
+class DistinctRows(TransformerMixin, BaseEstimator):
+    """Fit and apply `transformer` to the distinct rows of X only, then map the result back.
+
+    The four pairs of a sentence share its text: vectorising it once instead of four times is
+    what makes char n-grams of the whole sentence affordable, and the vectoriser's document
+    frequencies count each sentence once. X is a 1-D sequence of texts (one column of a
+    ColumnTransformer) or a 2-D array.
+    """
+
+    def __init__(self, transformer):
+        self.transformer = transformer
+
+    def _distinct(self, X, reset: bool):
+        if _is_text_column(X):
+            codes, uniques = pd.factorize(
+                pd.Series(np.asarray(X, dtype=object)), use_na_sentinel=False
+            )
+            return np.asarray(uniques, dtype=object), codes
+        X = validate_data(self, X, reset=reset)
+        uniques, codes = np.unique(X, axis=0, return_inverse=True)
+        return uniques, codes.ravel()
+
+    def fit(self, X, y=None):
+        uniques, _ = self._distinct(X, reset=True)
+        self.transformer_ = clone(self.transformer).fit(uniques)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        uniques, codes = self._distinct(X, reset=False)
+        return self.transformer_.transform(uniques)[codes]
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        return self.transformer_.get_feature_names_out()
+
+
+def _is_text_column(X) -> bool:
+    """One column of texts (a Series, a list of strings, a 1-D string array), not a 2-D table."""
+    if isinstance(X, pd.Series):
+        return True
+    if isinstance(X, (list, tuple)):
+        return bool(X) and isinstance(X[0], str)
+    return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS"

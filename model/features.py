@@ -43,7 +43,7 @@ OTHER = "xoth"
 NO_MENTION = "xnomention"
 NO_CONTEXT = "xnocontext"
 
-PAIR_COLUMNS = ["row", "party", "sentence", "window", "context", "cues"]
+PAIR_COLUMNS = ["row", "party", "text", "sentence", "window", "context", "cues"]
 
 # Words are normalised before use, so they may be written with diacritics or Arabic letters.
 REPORTING_VERBS = (
@@ -86,7 +86,21 @@ REPORTING_VERBS = (
     "لکھا",
     "کہ",
 )
-ATTRIBUTION = ("مطابق", "بقول", "کہنا", "ترجمان", "بیان", "اعلامیہ", "اعلامیے", "موقف", "مؤقف")
+ATTRIBUTION = (
+    "مطابق",
+    "بقول",
+    "کہنا",
+    "ترجمان",
+    "بیان",
+    "اعلامیہ",
+    "اعلامیے",
+    "موقف",
+    "مؤقف",
+    "اندازہ",
+    "اندازے",
+    "خیال",
+    "حوالے",
+)
 PRONOUNS = ("انھوں", "انہوں", "اُنھوں", "اُنہوں")
 PRONOUN_PHRASES = (
     ("ان", "کا", "کہنا"),
@@ -94,7 +108,7 @@ PRONOUN_PHRASES = (
     ("ان", "کے", "مطابق"),
     ("ان", "کی", "جانب"),
 )
-BOTH = ("دونوں", "فریقین")
+BOTH = ("دونوں", "فریقین", "فریقوں")
 ERGATIVE = "نے"
 LOOKAHEAD = 5  # words between a party's mention and its `نے` / `کے مطابق` (titles, names)
 WINDOW = 4  # words either side of a party's mention in the `window` column
@@ -205,6 +219,7 @@ def pair_frame(
             context = _marked(v.context, party)
             rows["row"].append(i)
             rows["party"].append(party)
+            rows["text"].append(v.text)
             rows["sentence"].append(" ".join(marked))
             rows["window"].append(_window(marked, window))
             rows["context"].append(" ".join(context) if context else NO_CONTEXT)
@@ -271,12 +286,12 @@ def cues(marked: list[str], context: list[str], party: str) -> list[str]:
         out.append("first_party" if parties[0] == TARGET else "not_first_party")
         if OTHER not in parties:
             out.append("only_party")
-        if any(t in _lexicon(BOTH) for t in marked):
-            out.append("both_sides")
     else:
         out.append("not_in_sentence")
     if OTHER in parties:
         out.append("other_party")
+    if (in_sentence or in_context) and any(t in _lexicon(BOTH) for t in marked):
+        out.append("both_sides" if in_sentence else "both_sides_context")
     if ergative:
         out.append("ergative")
     if source:

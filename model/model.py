@@ -13,6 +13,7 @@ import pandas as pd
 
 from mauqif.annotate.labels import question_columns
 from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
 from .exceptions import ModelError
@@ -157,9 +158,20 @@ class Model:
         return [str(c) for c in self.pipelines["sentiment"].classes_]
 
     def finder(self) -> MentionFinder:
+        """The mention finder of the model's schema (made once per process)."""
         if getattr(self, "_finder", None) is None:
             self._finder = MentionFinder(self.schema)
         return self._finder
+
+    def segmenter(self) -> Segmenter:
+        """The sentence pipeline `mauqif sentences` uses, with the model's schema."""
+        if getattr(self, "_segmenter", None) is None:
+            self._segmenter = Segmenter.default(self.schema)
+        return self._segmenter
+
+    def __getstate__(self):
+        # The finder and segmenter are rebuilt where the model is unpickled (joblib workers).
+        return {k: v for k, v in self.__dict__.items() if k not in ("_finder", "_segmenter")}
 
     def predict_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """`df` with columns text, context (optional) and mentions (optional: found when missing);

@@ -118,6 +118,13 @@ def _learning_curve(points: list[dict]) -> str:
     return _png(fig)
 
 
+def _class_cells(figures: dict | None) -> str:
+    """P, R, F1 of one value; a value no label has gets dashes (its F1 is not a zero)."""
+    if not figures or figures["support"] == 0:
+        return "<td>–</td>" * 3
+    return "".join(f"<td>{_fmt(figures[k], 2)}</td>" for k in ("precision", "recall", "f1"))
+
+
 def _question_table(evaluation: Evaluation, label: str, key: str) -> str:
     names = list(evaluation.figures)
     first = _block(evaluation.figures[names[0]], key)
@@ -130,15 +137,7 @@ def _question_table(evaluation: Evaluation, label: str, key: str) -> str:
     rows = []
     for name in names:
         block = _block(evaluation.figures[name], key)
-        cells = (
-            "".join(
-                f"<td>{_fmt(block['classes'][c]['precision'], 2)}</td><td>{_fmt(block['classes'][c]['recall'], 2)}</td>"
-                f"<td>{_fmt(block['classes'][c]['f1'], 2)}</td>"
-                for c in classes
-            )
-            if block["classes"]
-            else "<td></td>" * (3 * len(classes))
-        )
+        cells = "".join(_class_cells(block["classes"].get(c)) for c in classes)
         rows.append(
             f"<tr><th>{escape(name)}</th>{cells}<td><b>{_fmt(block['macro_f1'])}</b></td>"
             f"<td>{_fmt(block['f_avg']) if key != 'sentiment' else ''}</td></tr>"

@@ -204,3 +204,12 @@ def write_export(
     sidecar.update(meta or {})
     (directory / f"{name}.meta.json").write_text(json.dumps(sidecar), "utf-8")
     return path
+
+
+def small_model(schema, seed: int = 0, **kwargs):
+    """A model trained on `labelled_tasks(seed)` (a few seconds)."""
+    from mauqif.annotate.labels import aggregate, labels_table
+    from mauqif.model import train_model
+
+    sentences, _ = aggregate(labels_table(labelled_tasks(seed), schema), schema)
+    return train_model(sentences, schema, **kwargs)

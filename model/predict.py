@@ -1,0 +1,261 @@
+"""Batch prediction, streamed: inputs are read lazily and predicted in chunks, so memory does not
+grow with the input; with `n_jobs` > 1 the chunks go to worker processes (joblib), in order.
+
+Two kinds of input:
+- articles, read exactly as `mauqif sentences` reads them (.txt, .jsonl, .html, directories, `-`),
+  split into units with their mentions;
+- sentence JSONL (`sentences=True`): every row is already one sentence, `text` required,
+  `context` and `id` optional (`id` passed through unchanged), `article_id` optional; never
+  re-split.
+
+One output row per sentence, with the columns of `PREDICTION_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+from joblib import Parallel, delayed
+
+from mauqif.annotate.exceptions import InputError
+from mauqif.annotate.pipeline import sentence_id
+from mauqif.annotate.reader import STDIN, Article, iter_articles
+
+from .model import Model
+
+PREDICTION_COLUMNS = [
+    "id",
+    "article_id",
+    "text",
+    "mentions",
+    "stance",
+    "stance_proba",
+    "sentiment",
+    "sentiment_proba",
+    "model_version",
+]
+CHUNK_SENTENCES = 2000
+CHARS_PER_SENTENCE = (
+    110  # to cut article chunks of about CHUNK_SENTENCES sentences before splitting
+)
+DIGITS = 4  # probabilities are rounded in the output rows
+
+SkipHandler = Callable[[InputError], None]
+Progress = Callable[[int], None]
+
+
+def _raise(error: InputError) -> None:
+    raise error
+
+
+def predict_articles(
+    model: Model,
+    inputs: Iterable[str | Path],
+    *,
+    on_skip: SkipHandler = _raise,
+    chunk_size: int = CHUNK_SENTENCES,
+    n_jobs: int = 1,
+    progress: Progress | None = None,
+) -> Iterator[dict]:
+    """Prediction rows for every unit of every article in `inputs`; `id` is the sentence id."""
+    articles = iter_articles(inputs, on_skip=on_skip)
+    chunks = _article_chunks(articles, chunk_size * CHARS_PER_SENTENCE)
+    yield from _run(_article_chunk, model, chunks, n_jobs, on_skip, progress)
+
+
+def predict_sentences(
+    model: Model,
+    inputs: Iterable[str | Path],
+    *,
+    on_skip: SkipHandler = _raise,
+    chunk_size: int = CHUNK_SENTENCES,
+    n_jobs: int = 1,
+    progress: Progress | None = None,
+) -> Iterator[dict]:
+    """Prediction rows for sentence JSONL files (see the module docstring)."""
+    rows = iter_sentence_rows(inputs, on_skip)
+    chunks = iter(lambda: list(islice(rows, chunk_size)), [])
+    yield from _run(_sentence_chunk, model, chunks, n_jobs, on_skip, progress)
+
+
+def _run(work, model: Model, chunks: Iterator[list], n_jobs: int, on_skip: SkipHandler, progress):
+    if n_jobs == 1:
+        results = (work(model, chunk) for chunk in chunks)
+    else:
+        # Lazily dispatched (two chunks per worker ahead), results in input order.
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(
+            delayed(work)(model, c) for c in chunks
+        )
+    for rows, errors in results:
+        for error in errors:
+            on_skip(error)
+        if progress is not None:
+            progress(len(rows))
+        yield from rows
+
+
+def _article_chunks(articles: Iterator[Article], max_chars: int) -> Iterator[list[Article]]:
+    chunk, size = [], 0
+    for article in articles:
+        chunk.append(article)
+        size += len(article.text)
+        if size >= max_chars:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _article_chunk(model: Model, articles: list[Article]) -> tuple[list[dict], list[InputError]]:
+    segmenter = model.segmenter()
+    units, errors = [], []
+    for article in articles:
+        try:
+            units.extend(segmenter.units(article))
+        except InputError as exc:
+            errors.append(exc)
+    return prediction_rows(model, units, [u["sentence_id"] for u in units]), errors
+
+
+def _sentence_chunk(model: Model, rows: list[dict]) -> tuple[list[dict], list[InputError]]:
+    finder = model.finder()
+    for row in rows:
+        row["mentions"] = finder.find(row["text"])
+    return prediction_rows(model, rows, [r["id"] for r in rows]), []
+
+
+def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
+    """Output rows for units with text, context, mentions (and article_id)."""
+    if not units:
+        return []
+    frame = pd.DataFrame(
+        {
+            "text": [u["text"] for u in units],
+            "context": [u.get("context") or "" for u in units],
+            "mentions": [u["mentions"] for u in units],
+        }
+    )
+    stance, sentiment = model.predict_proba(frame)
+    parties, stance_labels, sentiment_labels = (
+        model.schema.party_ids,
+        model.stance_labels,
+        model.sentiment_labels,
+    )
+    out = []
+    for i, unit in enumerate(units):
+        stance_proba = {
+            party: {
+                label: round(float(p), DIGITS)
+                for label, p in zip(stance_labels, stance[i, j], strict=True)
+            }
+            for j, party in enumerate(parties)
+        }
+        sentiment_proba = {
+            label: round(float(p), DIGITS)
+            for label, p in zip(sentiment_labels, sentiment[i], strict=True)
+        }
+        out.append(
+            {
+                "id": ids[i],
+                "article_id": unit.get("article_id"),
+                "text": unit["text"],
+                "mentions": unit["mentions"],
+                "stance": {
+                    party: stance_labels[stance[i, j].argmax()] for j, party in enumerate(parties)
+                },
+                "stance_proba": stance_proba,
+                "sentiment": sentiment_labels[sentiment[i].argmax()],
+                "sentiment_proba": sentiment_proba,
+                "model_version": model.version,
+            }
+        )
+    return out
+
+
+def iter_sentence_rows(
+    inputs: Iterable[str | Path], on_skip: SkipHandler = _raise
+) -> Iterator[dict]:
+    """Rows {id, article_id, text, context} of sentence JSONL inputs (files, directories of
+    .jsonl files, `-`). A bad line is reported with its file and line number and skipped; a file
+    that is not JSONL at all is reported once."""
+    for item in inputs:
+        if str(item) == STDIN:
+            yield from _sentence_lines(sys.stdin.buffer, "<stdin>", "stdin", on_skip)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in (".jsonl", ".ndjson")
+            )
+        elif not path.exists():
+            on_skip(InputError(str(path), "no such file or directory"))
+            continue
+        else:
+            files = [path]
+        for file in files:
+            try:
+                with open(file, "rb") as stream:
+                    yield from _sentence_lines(stream, str(file), file.stem, on_skip)
+            except OSError as exc:
+                on_skip(InputError(str(file), f"cannot be read ({exc.strerror or exc})"))
+
+
+def _sentence_lines(
+    stream, source: str, default_article: str, on_skip: SkipHandler
+) -> Iterator[dict]:
+    good = bad = 0
+    for lineno, raw in enumerate(stream, 1):
+        where = f"{source}:{lineno}"
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            error = InputError(
+                where, "is not UTF-8; convert the file with `iconv -f <its encoding> -t UTF-8`"
+            )
+        except json.JSONDecodeError as exc:
+            error = InputError(where, f"not valid JSON ({exc.msg})")
+        else:
+            error = _sentence_problem(row, where)
+        if error is not None:
+            if good == 0 and bad == 0:
+                on_skip(
+                    InputError(
+                        source, f"is not sentence JSONL ({error.reason} on line {lineno}); skipped"
+                    )
+                )
+                return
+            bad += 1
+            on_skip(error)
+            continue
+        good += 1
+        text = row["text"]
+        article_id = row.get("article_id")
+        yield {
+            "id": row["id"]
+            if "id" in row
+            else sentence_id(str(article_id or default_article), text, 0),
+            "article_id": article_id,
+            "text": text,
+            "context": row.get("context") if isinstance(row.get("context"), str) else "",
+        }
+    if good == 0 and bad == 0:
+        on_skip(InputError(source, "is empty"))
+
+
+def _sentence_problem(row, where: str) -> InputError | None:
+    if not isinstance(row, dict):
+        return InputError(where, "is not a JSON object")
+    if not isinstance(row.get("text"), str) or not row["text"].strip():
+        return InputError(where, "has no `text` (a non-empty string)")
+    return None
