@@ -82,9 +82,11 @@ class Studio:
             if exc.status_code == 401:
                 raise AuthError(self.url) from None
             where = f" while {doing}" if doing else ""
+            detail = _summary(exc.body)
             raise RequestRefused(
-                f"Label Studio at {self.url} refused a request{where} ({exc.status_code}): {_summary(exc.body)}",
+                f"Label Studio at {self.url} refused a request{where} ({exc.status_code}): {detail}",
                 exc.status_code,
+                detail,
             ) from None
 
     def request(self, method: str, path: str, **kwargs):
@@ -101,9 +103,11 @@ class Studio:
                     body = response.json()
                 except ValueError:
                     body = response.text
+                detail = _summary(body)
                 raise RequestRefused(
-                    f"Label Studio at {self.url} refused {method} {path} ({response.status_code}): {_summary(body)}",
+                    f"Label Studio at {self.url} refused {method} {path} ({response.status_code}): {detail}",
                     response.status_code,
+                    detail,
                 )
             return response
 
@@ -135,20 +139,15 @@ class Studio:
     def find_project(self, title: str | None = None, project_id: int | None = None):
         """The project with this id, or the one with exactly this title; None when no such title."""
         if project_id is not None:
-            from label_studio_sdk.core.api_error import ApiError
-
             try:
                 with self.errors("reading the project"):
-                    try:
-                        return self.sdk.projects.get(id=project_id)
-                    except ApiError as exc:
-                        if exc.status_code == 404:
-                            raise ProjectNotFound(
-                                f"Label Studio at {self.url} has no project {project_id}; "
-                                "list them in its web UI, or run `mauqif setup`"
-                            ) from None
-                        raise
-            except ProjectNotFound:
+                    return self.sdk.projects.get(id=project_id)
+            except RequestRefused as exc:
+                if exc.status == 404:
+                    raise ProjectNotFound(
+                        f"Label Studio at {self.url} has no project {project_id}; "
+                        "see the projects in its web UI, or create one with `mauqif setup`"
+                    ) from None
                 raise
         title = title or DEFAULT_TITLE
         with self.errors("listing projects"):
@@ -216,19 +215,14 @@ class Studio:
         return SetupResult(existing.id, title, created=False, config_changed=changed)
 
     def _validate_config_change(self, project_id: int, config: str) -> None:
-        from label_studio_sdk.core.api_error import ApiError
-
         try:
             with self.errors("validating the label config"):
-                try:
-                    self.sdk.projects.validate_label_config(id=project_id, label_config=config)
-                except ApiError as exc:
-                    if exc.status_code == 400:
-                        raise LabelConfigRejected(
-                            _config_message(self.url, project_id, exc.body)
-                        ) from None
-                    raise
-        except LabelConfigRejected:
+                self.sdk.projects.validate_label_config(id=project_id, label_config=config)
+        except RequestRefused as exc:
+            if exc.status == 400:
+                raise LabelConfigRejected(
+                    _config_message(self.url, project_id, exc.detail)
+                ) from None
             raise
 
     def set_model_version(self, project_id: int, model_version: str) -> None:
@@ -289,18 +283,18 @@ class SetupResult:
 
 @contextlib.contextmanager
 def _config_refused(url: str) -> Iterator[None]:
+    """A create or update refused because of the label config becomes LabelConfigRejected."""
     try:
         yield
-    except StudioError as exc:
-        if "label_config" in str(exc):
+    except RequestRefused as exc:
+        if exc.status == 400 and "label_config" in exc.detail:
             raise LabelConfigRejected(
                 f"{exc}. The schema's label config was not applied."
             ) from None
         raise
 
 
-def _config_message(url: str, project_id: int, body) -> str:
-    text = _summary(body)
+def _config_message(url: str, project_id: int, text: str) -> str:
     labels = re.search(r"still exist in annotations or drafts:\s*(.+?)\s*Please", text, re.S)
     tags = re.findall(r'name="([^"]+)"', text)
     if labels:

@@ -46,6 +46,7 @@ class NotConfigured(StudioError):
 class RequestRefused(StudioError):
     """The server answered a request with an error (a 4xx or 5xx status)."""
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, detail: str = ""):
         super().__init__(message)
         self.status = status
+        self.detail = detail

@@ -7,7 +7,8 @@ analytics or Sentry), and stopped at the end. Nothing here mocks Label Studio.
 Fixtures for tests in this folder (the browser test belongs here too, to share the server):
 `local_server` (url, credentials, home), `admin` (a connected `Studio`), `annotator` (a second
 user with email, password and API token), `new_project` (a factory of uniquely titled projects,
-deleted at the end of the test), `units` (sentence units of a few sample articles).
+deleted at the end of the test), `units` (sentence units of a few sample articles), `model` (a real
+model trained on the gold set, saved and loaded).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.studio import LocalStudio, connect, start, status, stop
 
 HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -116,3 +118,14 @@ def units(schema, sample_dir):
     """The units of three sample articles (a few dozen sentences)."""
     paths = sorted(sample_dir.glob("*.txt"))[:3]
     return list(Segmenter.default(schema).iter_units(iter_articles(paths)))
+
+
+@pytest.fixture(scope="session")
+def model(schema, tmp_path_factory):
+    """A real model trained on the gold set, saved and loaded as push loads it."""
+    from mauqif.annotate.labels import aggregate, read_exports
+    from mauqif.model import load_model, save_model, train_model
+
+    sentences, _ = aggregate(read_exports([ROOT / "exports" / "gold" / "gold.json"]), schema)
+    path = save_model(train_model(sentences, schema), tmp_path_factory.mktemp("models"))
+    return load_model(path, schema)

@@ -188,3 +188,21 @@ def test_a_missing_project_is_one_clean_line(local_server):
     assert re.search(
         r"has no project titled 'no such project'; create it with `mauqif setup`", line
     )
+
+
+# The SDK's token refresh still calls pydantic's deprecated parse_obj.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:label_studio_sdk.*")
+def test_a_personal_access_token_works_as_the_api_key(local_server, admin):
+    pat = admin.request("POST", "/api/token/").json()[
+        "token"
+    ]  # a JWT refresh token, not the legacy one
+    assert pat != local_server.api_key
+    title = f"pat-{local_server.pid}"
+    try:
+        result = invoke("setup", "--url", local_server.url, "--api-key", pat, "--title", title)
+        assert result.exit_code == 0, result.output
+        assert f"'{title}' created" in result.output
+    finally:
+        project = admin.find_project(title)
+        if project is not None:
+            admin.sdk.projects.delete(id=project.id)

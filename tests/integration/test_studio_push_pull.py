@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,19 +16,6 @@ from mauqif.annotate.studio import connect, mentions_version, pull, push
 from mauqif.cli import cli
 
 from .helpers import all_tasks, choices, sentence_counts, spans
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def model(schema, tmp_path_factory):
-    """A real model trained on the gold set, saved and loaded as push loads it."""
-    from mauqif.annotate.labels import aggregate, read_exports
-    from mauqif.model import load_model, save_model, train_model
-
-    sentences, _ = aggregate(read_exports([ROOT / "exports" / "gold" / "gold.json"]), schema)
-    path = save_model(train_model(sentences, schema), tmp_path_factory.mktemp("models"))
-    return load_model(path, schema)
 
 
 def next_task(studio, project_id):
