@@ -256,6 +256,12 @@ def start(
     local.data.mkdir(parents=True, exist_ok=True)
     os.chmod(local.data, 0o700)
     credentials = local.credentials()
+    if credentials is None and (local.data / "label_studio.sqlite3").exists():
+        # Label Studio keeps the old account; a new random password and key would not work.
+        raise ServerError(
+            f"{local.data} holds a Label Studio database but {local.credentials_path} is missing; "
+            "restore the credentials file, or move the data directory away to start afresh"
+        )
     previous_port = None
     if credentials is not None:
         match = re.search(r":(\d+)/?$", credentials.url)
