@@ -50,6 +50,8 @@ def test_status_says_running_and_start_reuses_the_server(local_server):
     assert local_server.password not in again.output + status.output
     assert local_server.api_key not in again.output + status.output
     assert (local_server.local.credentials_path.stat().st_mode & 0o777) == 0o600
+    log = local_server.local.log_path.read_text("utf-8", errors="replace")
+    assert local_server.password not in log and local_server.api_key not in log
 
 
 def listening_addresses(port: int) -> set[str]:

@@ -83,6 +83,7 @@ def test_pushing_the_same_articles_twice_adds_nothing(
     assert n > 0 and set(counts.values()) == {1}
     assert f"{n} added, 0 skipped" in first.output
     assert f"0 added, {n} skipped" in second.output
+    assert local_server.api_key not in first.output + second.output
 
 
 def test_model_predictions_are_what_annotators_are_served(
