@@ -110,6 +110,7 @@ PRONOUN_PHRASES = (
 )
 BOTH = ("دونوں", "فریقین", "فریقوں")
 ERGATIVE = "نے"
+QUOTES = frozenset('’‘“”"')
 LOOKAHEAD = 5  # words between a party's mention and its `نے` / `کے مطابق` (titles, names)
 WINDOW = 4  # words either side of a party's mention in the `window` column
 
@@ -214,17 +215,57 @@ def pair_frame(
     i*len(party_ids) ... ), with the columns of `PAIR_COLUMNS`."""
     rows: dict[str, list] = {c: [] for c in PAIR_COLUMNS}
     for i, v in enumerate(views_):
+        shared = _SentenceCues.of(v)
+        absent = None  # the pair of a party named neither here nor in the context
         for party in party_ids:
-            marked = _marked(v.tokens, party)
-            context = _marked(v.context, party)
+            if party in shared.parties or party in shared.context_parties:
+                marked, context = _marked(v.tokens, party), _marked(v.context, party)
+                pair = (
+                    " ".join(marked),
+                    _window(marked, window),
+                    " ".join(context) if context else NO_CONTEXT,
+                    " ".join(cues(marked, context, party, shared)),
+                )
+            else:
+                if absent is None:
+                    marked, context = _marked(v.tokens, ""), _marked(v.context, "")
+                    absent = (
+                        " ".join(marked),
+                        NO_MENTION,
+                        " ".join(context) if context else NO_CONTEXT,
+                        " ".join(cues(marked, context, "", shared)[1:]),
+                    )
+                pair = (*absent[:3], f"p_{party} {absent[3]}")
             rows["row"].append(i)
             rows["party"].append(party)
             rows["text"].append(v.text)
-            rows["sentence"].append(" ".join(marked))
-            rows["window"].append(_window(marked, window))
-            rows["context"].append(" ".join(context) if context else NO_CONTEXT)
-            rows["cues"].append(" ".join(cues(marked, context, party)))
+            rows["sentence"].append(pair[0])
+            rows["window"].append(pair[1])
+            rows["context"].append(pair[2])
+            rows["cues"].append(pair[3])
     return pd.DataFrame(rows, columns=PAIR_COLUMNS).astype({c: object for c in PAIR_COLUMNS[1:]})
+
+
+@dataclass(frozen=True)
+class _SentenceCues:
+    """What the cues of a sentence's pairs share: computed once per sentence, not per party."""
+
+    parties: frozenset
+    context_parties: frozenset
+    pronoun: bool
+    quote: bool
+    both: bool
+
+    @classmethod
+    def of(cls, v: View) -> _SentenceCues:
+        words = [t for t in v.tokens if isinstance(t, str)]
+        return cls(
+            parties=frozenset().union(*(t for t in v.tokens if not isinstance(t, str))),
+            context_parties=frozenset().union(*(t for t in v.context if not isinstance(t, str))),
+            pronoun=_pronoun_speaker(words),
+            quote=any(t in QUOTES for t in words),
+            both=any(t in _lexicon(BOTH) for t in words),
+        )
 
 
 def _marked(tokens: Iterable[Token], party: str) -> list[str]:
@@ -258,20 +299,20 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
     return ergative, reported, attributed
 
 
-def _pronoun_speaker(marked: list[str]) -> bool:
+def _pronoun_speaker(words: list[str]) -> bool:
     pronouns = _lexicon(PRONOUNS)
-    if any(t in pronouns for t in marked):
-        return True
-    for phrase in _phrases(PRONOUN_PHRASES):
-        n = len(phrase)
-        if any(tuple(marked[i : i + n]) == phrase for i in range(len(marked) - n + 1)):
+    phrases = _phrases(PRONOUN_PHRASES)
+    for i, t in enumerate(words):
+        if t in pronouns:
+            return True
+        if t == phrases[0][0] and any(tuple(words[i : i + len(p)]) == p for p in phrases):
             return True
     return False
 
 
-def cues(marked: list[str], context: list[str], party: str) -> list[str]:
-    """Cue tokens of one pair (see the module docstring). `kw_source` is the keyword rule's
-    test: the party is mentioned next to a reporting verb or an attribution."""
+def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCues) -> list[str]:
+    """Cue tokens of one pair (see the module docstring), `p_<party>` first. `kw_source` is
+    the keyword rule's test: the party is mentioned next to a reporting verb or an attribution."""
     in_sentence = TARGET in marked
     in_context = TARGET in context
     parties = [t for t in marked if t in (TARGET, OTHER)]
@@ -279,7 +320,7 @@ def cues(marked: list[str], context: list[str], party: str) -> list[str]:
     source = reported or attributed
     c_ergative, c_reported, c_attributed = _spoke(context) if in_context else (False, False, False)
     context_source = c_reported or c_attributed
-    pronoun = _pronoun_speaker(marked)
+    pronoun = shared.pronoun
     out = [f"p_{party}"]
     if in_sentence:
         out.append("in_sentence")
@@ -290,7 +331,7 @@ def cues(marked: list[str], context: list[str], party: str) -> list[str]:
         out.append("not_in_sentence")
     if OTHER in parties:
         out.append("other_party")
-    if (in_sentence or in_context) and any(t in _lexicon(BOTH) for t in marked):
+    if (in_sentence or in_context) and shared.both:
         out.append("both_sides" if in_sentence else "both_sides_context")
     if ergative:
         out.append("ergative")
@@ -298,7 +339,7 @@ def cues(marked: list[str], context: list[str], party: str) -> list[str]:
         out += ["kw_source", f"kw_source_{party}"]
     elif ergative:
         out.append("ergative_no_report")
-    if any(t in '’‘“”"' for t in marked):
+    if shared.quote:
         out.append("quote")
     if pronoun:
         out.append("pronoun_speaker")

@@ -1,0 +1,231 @@
+"""The model: prediction throughput end to end against the raw model, -j 2 against -j 1, peak
+memory as the input grows, training time as the labels grow.
+
+- end to end: `predict_articles` from an article file (read, clean, split, find mentions,
+  predict, write JSONL to /dev/null), against the raw model on the same pre-split sentences
+  with their mentions (`Model.predict_proba`: pair building + both pipelines), in one process.
+  Goal: ratio ≥ 0.8.
+- `mauqif predict -j 2` against `-j 1`: wall time of the real command, same file.
+- peak RSS of `mauqif predict` (one process) at SIZE/10 and SIZE sentences. Goal: flat.
+- training time (`train_model`) at 1k, 10k and 100k labelled sentence × party pairs: the gold
+  set, topped up with COUNTER sentences labelled by the gold model.
+
+The corpus is COUNTER (../shared/corpora/counter/counter.txt; mirfan899/Urdu, CC BY-NC-SA 4.0),
+cycled as articles of 20 lines until there are enough sentences. The model is trained on
+exports/gold/ (the benchmark needs it).
+
+Sizes (environment, read here at the edge):
+    MAUQIF_BENCH_MODEL_SENTENCES   the large memory point (default 100k; the issue's figure is
+                                   1M: MAUQIF_BENCH_MODEL_SENTENCES=1M python -m bench model)
+    MAUQIF_BENCH_MODEL_THROUGHPUT  sentences for the throughput and -j runs (default 20k)
+    MAUQIF_BENCH_MODEL_TRAIN_PAIRS training sizes in pairs (default 1k,10k,100k)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mauqif.annotate.labels import aggregate, read_exports
+from mauqif.annotate.pipeline import Segmenter
+from mauqif.annotate.reader import Article
+from mauqif.annotate.schema import load_schema, stance_tag
+from mauqif.annotate.tables import write_rows
+from mauqif.model import load_model, save_model, train_model
+from mauqif.model.predict import CHUNK_SENTENCES, PREDICTION_COLUMNS, predict_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+COUNTER = ROOT.parent / "shared" / "corpora" / "counter" / "counter.txt"
+GOLD = ROOT / "exports" / "gold"
+LINES_PER_ARTICLE = 20
+
+
+def size(text: str) -> int:
+    text = text.strip().lower().replace("_", "").replace(",", "")
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if factor > 1 else text) * factor)
+
+
+def sizes_from_env() -> tuple[int, int, list[int]]:
+    large = size(os.environ.get("MAUQIF_BENCH_MODEL_SENTENCES", "100k"))
+    throughput = size(os.environ.get("MAUQIF_BENCH_MODEL_THROUGHPUT", "20k"))
+    train = [
+        size(s) for s in os.environ.get("MAUQIF_BENCH_MODEL_TRAIN_PAIRS", "1k,10k,100k").split(",")
+    ]
+    return large, throughput, train
+
+
+class Corpus:
+    """COUNTER lines as articles, cycled; knows how many units each article gives."""
+
+    def __init__(self, segmenter: Segmenter):
+        lines = COUNTER.read_text("utf-8").splitlines()
+        self.texts = [
+            "\n".join(lines[i : i + LINES_PER_ARTICLE])
+            for i in range(0, len(lines), LINES_PER_ARTICLE)
+        ]
+        self.units = [
+            segmenter.units(Article(id=f"a{i}", text=t)) for i, t in enumerate(self.texts)
+        ]
+
+    def write(self, path: Path, sentences: int) -> int:
+        """A JSONL file of articles holding at least `sentences` units; returns how many."""
+        total, cycle = 0, 0
+        with open(path, "w", encoding="utf-8") as out:
+            while total < sentences:
+                for i, text in enumerate(self.texts):
+                    out.write(
+                        json.dumps({"id": f"c{cycle}-{i}", "text": text}, ensure_ascii=False) + "\n"
+                    )
+                    total += len(self.units[i])
+                    if total >= sentences:
+                        break
+                cycle += 1
+        return total
+
+    def sentences(self, n: int) -> list[dict]:
+        flat = [u for units in self.units for u in units]
+        return [flat[i % len(flat)] for i in range(n)]
+
+
+def timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def cli(*args: str) -> tuple[float, float]:
+    """Wall time and peak RSS (MB) of `mauqif ARGS` in a fresh process."""
+    code = (
+        "import resource, sys, time\n"
+        "from mauqif.cli import cli\n"
+        "start = time.perf_counter()\n"
+        "try:\n"
+        f"    cli({list(args)!r}, standalone_mode=False)\n"
+        "finally:\n"
+        "    print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, rss = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(rss)
+
+
+def main() -> None:
+    large, throughput, train_pairs = sizes_from_env()
+    print(
+        f"sizes: throughput {throughput:,} sentences, memory at {large // 10:,} and {large:,} sentences, "
+        f"training at {', '.join(f'{n:,}' for n in train_pairs)} pairs "
+        "(set MAUQIF_BENCH_MODEL_SENTENCES=1M for the full figure)"
+    )
+    if not (GOLD / "gold.json").exists():
+        print(f"skipped: the benchmark trains on {GOLD}/gold.json, which is not there")
+        return
+    schema = load_schema()
+    segmenter = Segmenter.default(schema)
+    gold, _ = aggregate(read_exports([GOLD], schema), schema)
+    seconds, model = timed(lambda: train_model(gold, schema))
+    print(f"model trained on the gold set ({len(gold)} sentences) in {seconds:.1f} s")
+    corpus = Corpus(segmenter)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        model_dir = save_model(model, tmp / "models")
+        model = load_model(model_dir, schema)
+
+        # End to end against raw, in one process, on the same sentences.
+        articles = tmp / "throughput.jsonl"
+        n = corpus.write(articles, throughput)
+        with open(articles, encoding="utf-8") as lines:
+            units = [u for line in lines for u in _units(segmenter, json.loads(line))]
+        t_e2e, written = timed(
+            lambda: write_rows(
+                predict_articles(model, [articles]), "/dev/null", "jsonl", PREDICTION_COLUMNS
+            )
+        )
+        frames = [
+            pd.DataFrame(units[i : i + CHUNK_SENTENCES])
+            for i in range(0, len(units), CHUNK_SENTENCES)
+        ]
+        t_raw, _ = timed(lambda: [model.predict_proba(f) for f in frames])
+        print(
+            f"end to end (articles → rows): {written / t_e2e:,.0f} sentences/s ({written:,} sentences, {t_e2e:.1f} s)"
+        )
+        print(
+            f"raw model (pre-split):        {len(units) / t_raw:,.0f} sentences/s ({len(units):,} sentences, {t_raw:.1f} s)"
+        )
+        print(
+            f"ratio end to end / raw: {(written / t_e2e) / (len(units) / t_raw):.2f} (goal ≥ 0.8)"
+        )
+
+        # -j 2 against -j 1, the real command.
+        common = [
+            "predict",
+            str(articles),
+            "--model",
+            str(model_dir),
+            "-o",
+            "/dev/null",
+            "--no-progress",
+        ]
+        t1, _ = cli(*common, "-j", "1")
+        t2, _ = cli(*common, "-j", "2")
+        print(
+            f"mauqif predict -j 1: {n / t1:,.0f} sentences/s; -j 2: {n / t2:,.0f} sentences/s; speed-up {t1 / t2:.2f}"
+        )
+
+        # Peak memory as the input grows.
+        for sentences in (large // 10, large):
+            path = tmp / f"memory_{sentences}.jsonl"
+            count = corpus.write(path, sentences)
+            seconds, rss = cli(
+                "predict", str(path), "--model", str(model_dir), "-o", "/dev/null", "--no-progress"
+            )
+            print(
+                f"peak RSS at {count:,} sentences: {rss:,.0f} MB ({count / seconds:,.0f} sentences/s)"
+            )
+            path.unlink()
+
+    # Training time as the labels grow.
+    k = len(schema.party_ids)
+    for pairs in train_pairs:
+        labelled = _labelled(gold, corpus, model, schema, -(-pairs // k))
+        seconds, _ = timed(lambda labelled=labelled: train_model(labelled, schema))
+        print(
+            f"training on {len(labelled) * k:,} pairs ({len(labelled):,} sentences): {seconds:.1f} s"
+        )
+
+
+def _units(segmenter: Segmenter, row: dict) -> list[dict]:
+    return segmenter.units(Article(id=row["id"], text=row["text"]))
+
+
+def _labelled(gold: pd.DataFrame, corpus: Corpus, model, schema, sentences: int) -> pd.DataFrame:
+    """`sentences` labelled sentences: the gold set first, then COUNTER labelled by the model."""
+    if sentences <= len(gold):
+        return gold.iloc[:sentences]
+    extra = pd.DataFrame(corpus.sentences(sentences - len(gold)))
+    stance, sentiment = model.predict_proba(extra)
+    labels = np.asarray(model.stance_labels, dtype=object)[stance.argmax(axis=2)]
+    table = pd.DataFrame(
+        {
+            "sentence_id": [f"x{i}" for i in range(len(extra))],
+            "article_id": [f"x{i // 20}" for i in range(len(extra))],
+            "text": extra["text"],
+            "context": extra["context"],
+            **{stance_tag(p): labels[:, j] for j, p in enumerate(schema.party_ids)},
+            "sentiment": np.asarray(model.sentiment_labels, dtype=object)[sentiment.argmax(axis=1)],
+        }
+    )
+    return pd.concat([gold[table.columns], table], ignore_index=True)
+
+
+if __name__ == "__main__":
+    main()
