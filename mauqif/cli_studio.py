@@ -92,20 +92,21 @@ def sampling_option(f):
     )(f)
 
 
+def _address(url: str | None, api_key: str | None, local: LocalStudio) -> tuple[str, str | None]:
+    if url:
+        return url, api_key
+    credentials = local.credentials()
+    if credentials is None:
+        raise NotConfigured(
+            f"no Label Studio to talk to: no --url given and no local server in {local.home}; "
+            "start one with `mauqif studio start`, or give --url and --api-key"
+        )
+    return credentials.url, api_key or credentials.api_key
+
+
 def open_studio(url: str | None, api_key: str | None, home: Path, data_dir: Path | None) -> Studio:
     """The server the options name: --url/--api-key, else the local one of --home."""
-    if not url:
-        credentials = run(LocalStudio(home, data_dir).credentials)
-        if credentials is None:
-            raise click.ClickException(
-                str(
-                    NotConfigured(
-                        f"no Label Studio to talk to: no --url given and no local server in {home}; "
-                        "start one with `mauqif studio start`, or give --url and --api-key"
-                    )
-                )
-            )
-        url, api_key = credentials.url, api_key or credentials.api_key
+    url, api_key = run(_address, url, api_key, LocalStudio(home, data_dir))
     return run(connect, url, api_key)
 
 
