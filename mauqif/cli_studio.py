@@ -389,6 +389,12 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
     result = run(pull, studio_, project, schema, out_dir)
     click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
     click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
+    if result.unknown:
+        click.echo(
+            f"{result.unknown} annotations have choices the schema does not know; they are kept in the "
+            "`unknown` column: add them to the schema or correct them in Label Studio",
+            err=True,
+        )
 
 
 # ---- demo --------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ class PullResult:
     parquet: Path
     tasks: int
     rows: int
+    unknown: int  # annotations with choices the schema does not know (see the `unknown` column)
 
 
 def slug(title: str) -> str:
@@ -135,4 +136,5 @@ def pull(
     csv_path = out_dir / "labels" / f"{stem}.csv"
     parquet_path = out_dir / "labels" / f"{stem}.parquet"
     write_table(table, csv_path, parquet_path)
-    return PullResult(snapshot, meta_path, csv_path, parquet_path, len(tasks), len(table))
+    unknown = int(table["unknown"].map(bool).sum()) if "unknown" in table and len(table) else 0
+    return PullResult(snapshot, meta_path, csv_path, parquet_path, len(tasks), len(table), unknown)

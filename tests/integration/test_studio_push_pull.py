@@ -223,6 +223,18 @@ def test_pull_writes_a_snapshot_and_a_labels_table_matching_the_annotations(
     skipped = annotator_studio.sdk.annotations.create(
         id=tasks[4]["id"], result=[], was_cancelled=True
     )
+    # One answer the schema does not know (a label config edited by hand in Label Studio, say).
+    odd = annotator_studio.sdk.annotations.create(
+        id=tasks[5]["id"],
+        result=[
+            {
+                "from_name": SENTIMENT_TAG,
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": ["mixed"]},
+            }
+        ],
+    )
 
     result = pull(admin, admin.project(project_id=setup.project_id), schema, tmp_path)
     exported, meta = read_export(result.snapshot)
@@ -232,7 +244,11 @@ def test_pull_writes_a_snapshot_and_a_labels_table_matching_the_annotations(
     assert meta["users"][str(annotator.id)] == annotator.email
 
     table = pd.read_parquet(result.parquet)
-    assert len(table) == result.rows == 5
+    assert len(table) == result.rows == 6
+    assert result.unknown == 1
+    [unknown] = table[table["annotation_id"] == odd.id].to_dict("records")
+    assert json.loads(unknown["unknown"]) == [{"from_name": SENTIMENT_TAG, "value": ["mixed"]}]
+    assert pd.isna(unknown[SENTIMENT_TAG])
     for annotation_id, (_task, unit, answer) in made.items():
         [row] = table[table["annotation_id"] == annotation_id].to_dict("records")
         assert row["sentence_id"] == unit["sentence_id"] and row["article_id"] == unit["article_id"]
