@@ -35,16 +35,19 @@ MENTION_KEYS = "7890"
 RESERVED_KEYS = frozenset({"u", "backspace", "enter", "escape", "delete"})
 
 CSS = f"""
-.mauqif-sentence, .mauqif-sentence .htx-richtext, .mauqif-context, .mauqif-context .htx-richtext {{
+.mauqif-sentence, .mauqif-context,
+.mauqif-sentence .lsf-richtext, .mauqif-context .lsf-richtext,
+.mauqif-sentence .lsf-richtext__line, .mauqif-context .lsf-richtext__line {{
   direction: rtl; text-align: right; unicode-bidi: plaintext;
-  font-family: {URDU_FONTS};
+  /* !important: Label Studio sets its own font on every element of the page, !important too */
+  font-family: {URDU_FONTS} !important;
 }}
-.mauqif-sentence .htx-richtext {{ font-size: 26px; line-height: 2.4; white-space: pre-wrap; }}
-.mauqif-context .htx-richtext {{ font-size: 18px; line-height: 2.2; color: #8a8a8a; white-space: pre-wrap; }}
-.mauqif-context {{ border-right: 3px solid #dddddd; padding-right: 12px; margin-bottom: 8px; }}
+.mauqif-sentence .lsf-richtext__line {{ font-size: 28px; line-height: 2.6; white-space: pre-wrap; }}
+.mauqif-context .lsf-richtext__line {{ font-size: 19px; line-height: 2.4; color: #8a8a8a; white-space: pre-wrap; }}
+.mauqif-context {{ border-right: 3px solid #dddddd; padding-right: 12px; margin-bottom: 4px; }}
 .mauqif-party {{ display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin: 4px 0; }}
 .mauqif-party-name {{ min-width: 200px; font-weight: 600; }}
-.mauqif-ur {{ font-family: {URDU_FONTS}; font-size: 1.15em; }}
+.mauqif-ur {{ font-family: {URDU_FONTS} !important; font-size: 1.15em; }}
 """
 
 
