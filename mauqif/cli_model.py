@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from mauqif.annotate.exceptions import InputError
 from mauqif.annotate.schema import load_schema
 from mauqif.cli import SkipReport, inputs_argument, run, schema_option, with_output
 
@@ -108,6 +109,9 @@ def train(
     from mauqif.model.train import DEFAULT_DATA, retrain
 
     report = SkipReport()
+    for path in data:
+        if not path.exists():
+            report(InputError(str(path), "no such file or directory"))
     result = run(
         retrain,
         paths or DEFAULT_DATA,
@@ -229,6 +233,10 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
     from mauqif.model import current_model_dir, load_model
     from mauqif.model.predict import PREDICTION_COLUMNS, predict_articles, predict_sentences
 
+    if jobs == 0:
+        raise click.BadParameter(
+            "give a number of processes (-1 for one per core), not 0", param_hint="-j"
+        )
     schema = run(load_schema, schema_path)
     path = model_path or run(current_model_dir)
     if path is None:

@@ -130,3 +130,24 @@ def test_agreement_prints_kappa_per_question(exports):
     ]
     assert lines[0].split()[-1] == "1.000"  # the passes only ever differ on sentiment
     assert float(lines[-1].split()[-1]) < 1
+
+
+def test_from_studio_without_a_server_says_how_to_get_one(tmp_path):
+    result = train(
+        "--from-studio",
+        "--url",
+        "",
+        "--home",
+        str(tmp_path / "home"),
+        "--models",
+        str(tmp_path / "models"),
+    )
+    assert result.exit_code == 1
+    assert "Error: no Label Studio to talk to" in result.output
+    assert not (tmp_path / "models").exists()
+
+
+def test_a_missing_data_path_is_reported(exports, tmp_path):
+    result = train("--data", str(tmp_path / "missing"), "--models", str(tmp_path / "models"))
+    assert result.exit_code == 1
+    assert f"skipped: {tmp_path / 'missing'}: no such file or directory" in result.output
