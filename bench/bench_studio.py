@@ -25,9 +25,9 @@ N_PULL = 10_000
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(fn):
+def timed(fn, *args, **kwargs):
     start = time.perf_counter()
-    result = fn()
+    result = fn(*args, **kwargs)
     return time.perf_counter() - start, result
 
 
@@ -111,15 +111,23 @@ def main() -> None:
             def project(name: str) -> int:
                 return studio.setup_project(schema, title=f"bench-{name}").project_id
 
-            raw_id = project("raw")
-            raw_s, _ = timed(
-                lambda: studio.sdk.projects.import_tasks(
-                    id=raw_id, request=payload, request_options={"timeout_in_seconds": 900}
+            raw_times, push_times = [], []
+            for rep in range(2):  # alternated, best of two: the 2 cores are shared
+                raw_id = project(f"raw-{rep}")
+                options = {"timeout_in_seconds": 900}
+                raw_times.append(
+                    timed(
+                        studio.sdk.projects.import_tasks,
+                        id=raw_id,
+                        request=payload,
+                        request_options=options,
+                    )[0]
                 )
-            )
-            push_id = project("push")
-            push_s, summary = timed(lambda: push(studio, push_id, units, schema))
-            assert summary.added == N_PUSH, summary.line()
+                push_id = project(f"push-{rep}")
+                seconds, summary = timed(push, studio, push_id, units, schema)
+                assert summary.added == N_PUSH, summary.line()
+                push_times.append(seconds)
+            raw_s, push_s = min(raw_times), min(push_times)
             big_id = project("push-one-batch")
             big_s, _ = timed(lambda: push(studio, big_id, units, schema, batch=N_PUSH))
             again_s, again = timed(lambda: push(studio, push_id, units, schema))
@@ -134,16 +142,19 @@ def main() -> None:
             )
 
             print(f"\npush {N_PUSH} sentences with mention predictions (tasks/s):")
-            print(f"  raw SDK bulk import, one request     {N_PUSH / raw_s:8.0f}   ({raw_s:.1f} s)")
-            print(
-                f"  mauqif push, --batch 1000 (default)  {N_PUSH / push_s:8.0f}   ({push_s:.1f} s)  ratio {raw_s / push_s:.2f}"
-            )
-            print(
-                f"  mauqif push, --batch {N_PUSH}          {N_PUSH / big_s:8.0f}   ({big_s:.1f} s)  ratio {raw_s / big_s:.2f}"
-            )
-            print(
-                f"  one request per task ({N_ONE_BY_ONE} tasks)     {N_ONE_BY_ONE / single_s:8.0f}   ({single_s:.1f} s)"
-            )
+            rows = [
+                ("raw SDK bulk import, one request", N_PUSH, raw_s, ""),
+                (
+                    "mauqif push, --batch 1000 (default)",
+                    N_PUSH,
+                    push_s,
+                    f"  ratio {raw_s / push_s:.2f}",
+                ),
+                (f"mauqif push, --batch {N_PUSH}", N_PUSH, big_s, f"  ratio {raw_s / big_s:.2f}"),
+                (f"one request per task ({N_ONE_BY_ONE} tasks)", N_ONE_BY_ONE, single_s, ""),
+            ]
+            for name, n, took, extra in rows:
+                print(f"  {name:<42}{n / took:7.0f}   ({took:.1f} s){extra}")
             print(f"  second push of the same {N_PUSH} (all skipped): {again_s:.1f} s")
 
             try:
@@ -158,8 +169,9 @@ def main() -> None:
                 model = train_model(sentences, schema)
                 model_id = project("push-model")
                 model_s, _ = timed(lambda: push(studio, model_id, units, schema, model=model))
+                name = "mauqif push with the model's predictions"
                 print(
-                    f"  mauqif push with the model's predictions {N_PUSH / model_s:5.0f}   ({model_s:.1f} s, prediction included)"
+                    f"  {name:<42}{N_PUSH / model_s:7.0f}   ({model_s:.1f} s, prediction included)"
                 )
 
             pull_id = project("pull")
@@ -176,17 +188,20 @@ def main() -> None:
                 f"\npull {N_PULL} annotated tasks (set up by one bulk import with annotations: {seconds:.1f} s):"
             )
             raw_path = Path(tmp) / "raw.json"
-            raw_pull_s, _ = timed(lambda: download_export(studio, pull_id, raw_path))
             out = Path(tmp) / "exports"
-            pull_s, result = timed(
-                lambda: pull(studio, studio.project(project_id=pull_id), schema, out)
-            )
-            assert result.rows == N_PULL, result
+            project = studio.project(project_id=pull_id)
+            raw_times, pull_times = [], []
+            for _ in range(2):  # alternated, best of two: the 2 cores are shared
+                raw_times.append(timed(lambda: download_export(studio, pull_id, raw_path))[0])
+                seconds, result = timed(lambda: pull(studio, project, schema, out))
+                pull_times.append(seconds)
+                assert result.rows == N_PULL, result
+            size = raw_path.stat().st_size / 1e6
             print(
-                f"  raw SDK JSON export (download_sync)  {raw_pull_s:6.1f} s   ({raw_path.stat().st_size / 1e6:.1f} MB)"
+                f"  {'raw SDK JSON export (download_sync)':<42}{min(raw_times):7.1f} s ({size:.1f} MB)"
             )
             print(
-                f"  mauqif pull (snapshot + table)       {pull_s:6.1f} s   ({result.rows} rows, CSV + Parquet)"
+                f"  {'mauqif pull (snapshot + table)':<42}{min(pull_times):7.1f} s ({result.rows} rows, CSV + Parquet)"
             )
         finally:
             stop(local)
