@@ -20,6 +20,7 @@ import numpy as np
 
 from mauqif.annotate.normalize import normalize
 
+from .exceptions import ModelError
 from .features import TOKEN_RE
 from .model import Dataset, fit_pipelines
 
@@ -176,9 +177,8 @@ class PipelineCandidate:
 
     `trained_on`, for the current model, are the sentence ids it was trained on: on each fold
     it is refitted on the training rows it had seen, so the comparison shows what the new labels
-    and the new configuration bring, without letting it see a test fold it was trained on. When
-    it had seen none of a fold's training rows, the fitted model is used as it is (it has not
-    seen that fold's test rows either).
+    and the new configuration bring, without letting it see a test fold it was trained on. A
+    model trained on none of these sentences is used as it is (it cannot have seen a test fold).
     """
 
     name: str
@@ -189,7 +189,9 @@ class PipelineCandidate:
         rows = np.asarray(rows, dtype=int)
         if self.trained_on is not None:
             seen = data.sentences["sentence_id"].astype(str).isin(self.trained_on).to_numpy()
-            if not seen[rows].any():
+            if not seen.any():
                 return _Pipelines(self.pipelines)
             rows = rows[seen[rows]]
+            if not len(rows):
+                raise ModelError("it was trained on none of this fold's training sentences")
         return _Pipelines(fit_pipelines(self.pipelines, data, rows))

@@ -122,14 +122,17 @@ def cross_validate(data: Dataset, candidates: list, folds: list) -> Evaluation:
         for k, (train, test) in enumerate(folds):
             try:
                 fitted = candidate.fit(data, train)
-            except ModelError as exc:
+                stance[data.pair_rows(test)], sentiment[test] = fitted.predict(data, test)
+            except (ModelError, ValueError, KeyError) as exc:
+                # The current model may come from an older mauqif whose pipelines do not fit
+                # today's features: it is reported and replaced, never allowed to stop training.
                 if position == 0:
                     raise ModelError(f"fold {k + 1} of {len(folds)}: {exc}") from None
                 evaluation.notes.append(
                     f"{candidate.name}: fold {k + 1} uses the majority baseline ({exc})"
                 )
                 fitted = Majority().fit(data, train)
-            stance[data.pair_rows(test)], sentiment[test] = fitted.predict(data, test)
+                stance[data.pair_rows(test)], sentiment[test] = fitted.predict(data, test)
         evaluation.figures[candidate.name] = figures(data, stance, sentiment)
     return evaluation
 

@@ -151,3 +151,19 @@ def test_a_missing_data_path_is_reported(exports, tmp_path):
     result = train("--data", str(tmp_path / "missing"), "--models", str(tmp_path / "models"))
     assert result.exit_code == 1
     assert f"skipped: {tmp_path / 'missing'}: no such file or directory" in result.output
+
+
+@pytest.mark.slow
+def test_auto_promotes_a_model_that_beats_the_current_one(tmp_path):
+    few, many = tmp_path / "few", tmp_path / "many"
+    write_export(few, labelled_tasks(seed=1, articles=8))  # the same first 8 articles as below
+    write_export(many, labelled_tasks(seed=1, articles=30))
+    models = tmp_path / "models"
+    assert train("--data", str(few), "--models", str(models), *FAST).exit_code == 0
+    first = current_model_dir(models)
+
+    result = train("--data", str(many), "--models", str(models), *FAST)
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"Promoted: score \S+ beats the current model", result.output), result.output
+    assert current_model_dir(models) != first
