@@ -322,9 +322,9 @@ def push_command(
     from tqdm import tqdm
 
     schema = run(load_schema, schema_path)
-    model = _load_model(model_dir, no_model, schema)
     studio_ = open_studio(url, api_key, home, data_dir)
     project = run(studio_.project, title, project_id)
+    model = _load_model(model_dir, no_model, schema)
     report = SkipReport()
     segmenter = Segmenter.default(schema)
     units = _units(segmenter, iter_articles(inputs, on_skip=report), report)
