@@ -164,19 +164,19 @@ def _current(models: Path, schema: Schema, notes: list[str]):
 def _decide(mode: str, evaluation: Evaluation, current_version: str | None) -> tuple[bool, str]:
     new = evaluation.figures[NEW]["score"]
     if mode == "always":
-        return True, f"Promoted (--promote always): score {new:.3f}."
+        return True, f"Promoted (--promote always): score {new:.4f}."
     if mode == "never":
-        return False, f"Not promoted (--promote never): score {new:.3f}."
+        return False, f"Not promoted (--promote never): score {new:.4f}."
     if current_version is None:
-        return True, f"Promoted: there was no current model; score {new:.3f}."
+        return True, f"Promoted: there was no current model; score {new:.4f}."
     old = evaluation.figures[CURRENT]["score"]
     if not math.isnan(new) and (math.isnan(old) or new > old):
         return (
             True,
-            f"Promoted: score {new:.3f} beats the current model {current_version} ({old:.3f}) on the same folds.",
+            f"Promoted: score {new:.4f} beats the current model {current_version} ({old:.4f}) on the same folds.",
         )
     return False, (
-        f"Not promoted: score {new:.3f} does not beat the current model {current_version} ({old:.3f}) on the same folds; "
+        f"Not promoted: score {new:.4f} does not beat the current model {current_version} ({old:.4f}) on the same folds; "
         "promote it anyway with --promote always."
     )
 
