@@ -228,7 +228,9 @@ Score = mean of the pooled stance F_avg (mean F1 of favor and against) and the s
 {_bars(evaluation, parties, "macro_f1", "Macro-F1 per question")}
 {_bars(evaluation, parties, "f_avg", "F_avg (favor, against) per party")}
 <h2>Per question</h2>
-<p>P / R / F1 per value; <i>n</i> is how many labels (pairs or sentences) each figure rests on.</p>
+<p>P / R / F1 per value; <i>n</i> is how many labels (pairs or sentences) each figure rests on.
+Macro-F1 and F_avg average over the values that have labels (a party never labelled
+<code>against</code> has F_avg = F1 of <code>favor</code>); a dash marks a value with no label.</p>
 {tables}
 <h2>Confusion matrices of the {escape(names[0])}</h2>
 {_confusions(evaluation.figures[names[0]], parties)}
