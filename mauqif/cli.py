@@ -108,12 +108,13 @@ def sentences(inputs, output, fmt, schema_path):
     schema = run(load_schema, schema_path)
     segmenter = Segmenter.default(schema)
     report = SkipReport()
-    rows = _units(segmenter, iter_articles(inputs, on_skip=report), report)
+    rows = units_reporting_skips(segmenter, iter_articles(inputs, on_skip=report), report)
     run(write_rows, rows, output, infer_format(output, fmt), UNIT_COLUMNS)
     report.finish()
 
 
-def _units(segmenter: Segmenter, articles, report: SkipReport):
+def units_reporting_skips(segmenter: Segmenter, articles, report: SkipReport):
+    """The units of `articles`; an article with nothing left to annotate goes to `report`."""
     for article in articles:
         try:
             yield from segmenter.units(article)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import click
 
-from mauqif.annotate.exceptions import MauqifError
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.schema import load_schema
@@ -32,7 +31,7 @@ from mauqif.annotate.studio import (
     status,
     stop,
 )
-from mauqif.cli import SkipReport, inputs_argument, run, schema_option
+from mauqif.cli import SkipReport, inputs_argument, run, schema_option, units_reporting_skips
 
 # The SDK pulls in google-api-core, which warns about this Python's end of life on every import.
 warnings.filterwarnings("ignore", message=".*Google will stop supporting.*", category=FutureWarning)
@@ -327,7 +326,7 @@ def push_command(
     model = _load_model(model_dir, no_model, schema)
     report = SkipReport()
     segmenter = Segmenter.default(schema)
-    units = _units(segmenter, iter_articles(inputs, on_skip=report), report)
+    units = units_reporting_skips(segmenter, iter_articles(inputs, on_skip=report), report)
     with tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar:
         summary = run(
             push,
@@ -350,14 +349,6 @@ def push_command(
         raise click.ClickException(
             f"{summary.failed} tasks were refused (see above); fix and push again"
         )
-
-
-def _units(segmenter: Segmenter, articles, report: SkipReport):
-    for article in articles:
-        try:
-            yield from segmenter.units(article)
-        except MauqifError as exc:
-            report(exc)
 
 
 @click.command("pull")
