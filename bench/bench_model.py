@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -103,8 +104,9 @@ def timed(fn):
     return time.perf_counter() - start, result
 
 
-def cli(*args: str) -> tuple[float, float]:
-    """Wall time and peak RSS (MB) of `mauqif ARGS` in a fresh process."""
+def cli(*args: str) -> tuple[float, float, float]:
+    """Wall time, peak RSS (MB) and CPU time of `mauqif ARGS` in a fresh process (the CPU time
+    includes its worker processes)."""
     code = (
         "import resource, sys, time\n"
         "from mauqif.cli import cli\n"
@@ -114,9 +116,12 @@ def cli(*args: str) -> tuple[float, float]:
         "finally:\n"
         "    print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
     )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     seconds, rss = out.stdout.strip().splitlines()[-1].split()
-    return float(seconds), float(rss)
+    return float(seconds), float(rss), cpu
 
 
 def main() -> None:
@@ -124,7 +129,11 @@ def main() -> None:
     print(
         f"sizes: throughput {throughput:,} sentences, memory at {large // 10:,} and {large:,} sentences, "
         f"training at {', '.join(f'{n:,}' for n in train_pairs)} pairs "
-        "(set MAUQIF_BENCH_MODEL_SENTENCES=1M for the full figure)"
+        + (
+            ""
+            if large >= 1_000_000
+            else "(set MAUQIF_BENCH_MODEL_SENTENCES=1M for the full figure)"
+        )
     )
     if not (GOLD / "gold.json").exists():
         print(f"skipped: the benchmark trains on {GOLD}/gold.json, which is not there")
@@ -186,17 +195,19 @@ def main() -> None:
             "/dev/null",
             "--no-progress",
         ]
-        t1, _ = cli(*common, "-j", "1")
-        t2, _ = cli(*common, "-j", "2")
+        t1, _, cpu1 = cli(*common, "-j", "1")
+        t2, _, cpu2 = cli(*common, "-j", "2")
         print(
-            f"mauqif predict -j 1: {n / t1:,.0f} sentences/s; -j 2: {n / t2:,.0f} sentences/s; speed-up {t1 / t2:.2f}"
+            f"mauqif predict -j 1: {n / t1:,.0f} sentences/s; -j 2: {n / t2:,.0f} sentences/s; "
+            f"speed-up {t1 / t2:.2f} (CPU time {cpu1:.0f} s and {cpu2:.0f} s; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: other processes share them)"
         )
 
         # Peak memory as the input grows.
         for sentences in (large // 10, large):
             path = tmp / f"memory_{sentences}.jsonl"
             count = corpus.write(path, sentences)
-            seconds, rss = cli(
+            seconds, rss, _ = cli(
                 "predict", str(path), "--model", str(model_dir), "-o", "/dev/null", "--no-progress"
             )
             print(
