@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench import PEAK_RSS_MB_EXPR
 from mauqif.annotate.labels import aggregate, read_exports
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import Article
@@ -114,7 +115,7 @@ def cli(*args: str) -> tuple[float, float, float]:
         "try:\n"
         f"    cli({list(args)!r}, standalone_mode=False)\n"
         "finally:\n"
-        "    print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "    print(time.perf_counter() - start, " + PEAK_RSS_MB_EXPR + ")\n"
     )
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

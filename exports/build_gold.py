@@ -62,7 +62,9 @@ def read_labels(path: Path) -> list[dict]:
 def check_label(row: dict, schema, where: str) -> None:
     stance = row.get("stance", {})
     if set(stance) != set(schema.party_ids):
-        raise GoldError(f"{where}: stance must name exactly {schema.party_ids}, got {sorted(stance)}")
+        raise GoldError(
+            f"{where}: stance must name exactly {schema.party_ids}, got {sorted(stance)}"
+        )
     bad = {p: v for p, v in stance.items() if v not in schema.stance_values}
     if bad or row.get("sentiment") not in schema.sentiment_values:
         raise GoldError(f"{where}: unknown value(s) {bad or row.get('sentiment')!r}")
@@ -80,7 +82,12 @@ def result_items(unit: dict, label: dict, schema) -> list[dict]:
             "to_name": TEXT_TAG,
             "type": "labels",
             "origin": "manual",
-            "value": {"start": m["start"], "end": m["end"], "text": m["alias"], "labels": [m["party"]]},
+            "value": {
+                "start": m["start"],
+                "end": m["end"],
+                "text": m["alias"],
+                "labels": [m["party"]],
+            },
         }
         for i, m in enumerate(unit["mentions"])
     ]
@@ -120,13 +127,17 @@ def build(strict: bool = True) -> tuple[list[dict], dict, dict]:
         units = segmenter.units(article)
         first = read_labels(GOLD / "labels" / f"{article.id}.jsonl")
         second = read_labels(GOLD / "labels_pass2" / f"{article.id}.jsonl")
-        decided = {row["text"]: row for row in read_labels(GOLD / "adjudicated" / f"{article.id}.jsonl")}
+        decided = {
+            row["text"]: row for row in read_labels(GOLD / "adjudicated" / f"{article.id}.jsonl")
+        }
         texts = [u["text"] for u in units]
         if [r.get("text") for r in first] != texts:
             problems.append(_mismatch(article.id, "labels", texts, [r.get("text") for r in first]))
             continue
         if second and [r.get("text") for r in second] != texts:
-            problems.append(_mismatch(article.id, "labels_pass2", texts, [r.get("text") for r in second]))
+            problems.append(
+                _mismatch(article.id, "labels_pass2", texts, [r.get("text") for r in second])
+            )
             continue
         annotator = FIRST_PASS[article.id[0]]
         for i, unit in enumerate(units):
@@ -142,7 +153,9 @@ def build(strict: bool = True) -> tuple[list[dict], dict, dict]:
                 if not same_labels(first[i], second[i]):
                     stats["disagreements"] += 1
                     if unit["text"] not in decided:
-                        problems.append(f"{where}: the passes differ and there is no adjudication: {unit['text']}")
+                        problems.append(
+                            f"{where}: the passes differ and there is no adjudication: {unit['text']}"
+                        )
                         continue
                     truth = decided[unit["text"]]
                     check_label(truth, schema, f"adjudicated/{where}")
@@ -151,8 +164,10 @@ def build(strict: bool = True) -> tuple[list[dict], dict, dict]:
             annotations = []
             for user, label in passes:
                 annotation_id += 1
-                is_truth = label is truth and (user == ADJUDICATOR or len(passes) < 3) and not any(
-                    a["ground_truth"] for a in annotations
+                is_truth = (
+                    label is truth
+                    and (user == ADJUDICATOR or len(passes) < 3)
+                    and not any(a["ground_truth"] for a in annotations)
                 )
                 annotations.append(
                     {
@@ -212,11 +227,17 @@ def main() -> int:
         return 1
     for problem in info["problems"]:
         print(f"problem: {problem}", file=sys.stderr)
-    write_bytes_atomic(GOLD / "gold.json", json.dumps(tasks, ensure_ascii=False, indent=1).encode() + b"\n")
-    write_bytes_atomic(GOLD / "gold.meta.json", json.dumps(meta, ensure_ascii=False, indent=1).encode() + b"\n")
+    write_bytes_atomic(
+        GOLD / "gold.json", json.dumps(tasks, ensure_ascii=False, indent=1).encode() + b"\n"
+    )
+    write_bytes_atomic(
+        GOLD / "gold.meta.json", json.dumps(meta, ensure_ascii=False, indent=1).encode() + b"\n"
+    )
     n_articles = len({t["data"]["article_id"] for t in tasks})
-    print(f"wrote {GOLD / 'gold.json'}: {len(tasks)} sentences of {n_articles} articles; "
-          f"{info['stats']['double']} labelled twice, {info['stats']['disagreements']} adjudicated")
+    print(
+        f"wrote {GOLD / 'gold.json'}: {len(tasks)} sentences of {n_articles} articles; "
+        f"{info['stats']['double']} labelled twice, {info['stats']['disagreements']} adjudicated"
+    )
     return 0
 
 
