@@ -13,13 +13,15 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from mauqif.annotate.labels import read_export
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.schema import MENTIONS_TAG, SENTIMENT_TAG, stance_tag
-from mauqif.annotate.studio import pull, push
+from mauqif.annotate.studio import push
 from mauqif.annotate.studio.config import stance_hotkeys
+from mauqif.cli import cli
 
 from .helpers import all_tasks, choices, spans
 
@@ -204,9 +206,26 @@ def test_an_annotator_corrects_the_model_on_the_labelling_page_and_pull_has_it(
     )
     page.close()
 
-    # Pull has exactly that annotation, by that annotator.
-    result = pull(admin, admin.project(project_id=setup.project_id), schema, out_dir=tmp_path)
-    tasks, meta = read_export(result.snapshot)
+    # `mauqif pull` has exactly that annotation, by that annotator.
+    pulled_cli = CliRunner().invoke(
+        cli,
+        [
+            "pull",
+            "--url",
+            local_server.url,
+            "--api-key",
+            local_server.api_key,
+            "--project",
+            str(setup.project_id),
+            "-o",
+            str(tmp_path),
+        ],
+    )
+    assert pulled_cli.exit_code == 0, pulled_cli.output
+    [snapshot] = [
+        p for p in (tmp_path / "snapshots").glob("*.json") if not p.name.endswith(".meta.json")
+    ]
+    tasks, meta = read_export(snapshot)
     [pulled] = tasks
     [annotation] = pulled["annotations"]
     assert meta["users"][str(annotation["completed_by"])] == annotator.email
