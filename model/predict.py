@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
@@ -146,19 +147,13 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
         model.stance_labels,
         model.sentiment_labels,
     )
+    # Rounded and argmaxed in numpy, once per chunk, not per value in Python.
+    stance_p = np.round(stance, DIGITS).tolist()
+    sentiment_p = np.round(sentiment, DIGITS).tolist()
+    stance_best = stance.argmax(axis=2).tolist()
+    sentiment_best = sentiment.argmax(axis=1).tolist()
     out = []
     for i, unit in enumerate(units):
-        stance_proba = {
-            party: {
-                label: round(float(p), DIGITS)
-                for label, p in zip(stance_labels, stance[i, j], strict=True)
-            }
-            for j, party in enumerate(parties)
-        }
-        sentiment_proba = {
-            label: round(float(p), DIGITS)
-            for label, p in zip(sentiment_labels, sentiment[i], strict=True)
-        }
         out.append(
             {
                 "id": ids[i],
@@ -166,11 +161,14 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
                 "text": unit["text"],
                 "mentions": unit["mentions"],
                 "stance": {
-                    party: stance_labels[stance[i, j].argmax()] for j, party in enumerate(parties)
+                    party: stance_labels[stance_best[i][j]] for j, party in enumerate(parties)
                 },
-                "stance_proba": stance_proba,
-                "sentiment": sentiment_labels[sentiment[i].argmax()],
-                "sentiment_proba": sentiment_proba,
+                "stance_proba": {
+                    party: dict(zip(stance_labels, stance_p[i][j], strict=True))
+                    for j, party in enumerate(parties)
+                },
+                "sentiment": sentiment_labels[sentiment_best[i]],
+                "sentiment_proba": dict(zip(sentiment_labels, sentiment_p[i], strict=True)),
                 "model_version": model.version,
             }
         )
