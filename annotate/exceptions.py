@@ -20,3 +20,8 @@ class InputError(MauqifError):
 
 class StudioError(MauqifError):
     """Label Studio cannot be reached, refuses the key, or refuses a request."""
+
+
+def raise_input_error(error: InputError) -> None:
+    """The default `on_skip` of the readers: a caller that gives no handler gets the error."""
+    raise error

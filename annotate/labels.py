@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import InputError
+from .exceptions import InputError, raise_input_error
 from .schema import MENTIONS_TAG, SENTIMENT_TAG, Schema, load_schema, stance_tag
 
 META_SUFFIX = ".meta.json"
@@ -111,14 +111,10 @@ def export_files(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _raise(error: InputError) -> None:
-    raise error
-
-
 def read_exports(
     paths: Iterable[str | Path],
     schema: Schema | None = None,
-    on_skip: Callable[[InputError], None] = _raise,
+    on_skip: Callable[[InputError], None] = raise_input_error,
 ) -> pd.DataFrame:
     """The labels table of every export among `paths` (files or directories).
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import InputError
+from .exceptions import InputError, raise_input_error
 
 BLOCK_END = re.compile(
     r"</(?:p|h[1-6]|li|div|blockquote|section|article|tr|figcaption)\s*>|<br\s*/?>", re.I
@@ -42,11 +42,9 @@ class Article:
 SkipHandler = Callable[[InputError], None]
 
 
-def _raise(error: InputError) -> None:
-    raise error
-
-
-def iter_articles(inputs: Iterable[str | Path], on_skip: SkipHandler = _raise) -> Iterator[Article]:
+def iter_articles(
+    inputs: Iterable[str | Path], on_skip: SkipHandler = raise_input_error
+) -> Iterator[Article]:
     """Yield every article of the inputs, in order; report unreadable ones to `on_skip`."""
     for item in inputs:
         if str(item) == STDIN:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from mauqif.annotate.exceptions import InputError
+from mauqif.annotate.exceptions import InputError, raise_input_error
 from mauqif.annotate.pipeline import sentence_id
 from mauqif.annotate.reader import STDIN, Article, iter_articles
 
@@ -50,15 +50,11 @@ SkipHandler = Callable[[InputError], None]
 Progress = Callable[[int], None]
 
 
-def _raise(error: InputError) -> None:
-    raise error
-
-
 def predict_articles(
     model: Model,
     inputs: Iterable[str | Path],
     *,
-    on_skip: SkipHandler = _raise,
+    on_skip: SkipHandler = raise_input_error,
     chunk_size: int = CHUNK_SENTENCES,
     n_jobs: int = 1,
     progress: Progress | None = None,
@@ -73,7 +69,7 @@ def predict_sentences(
     model: Model,
     inputs: Iterable[str | Path],
     *,
-    on_skip: SkipHandler = _raise,
+    on_skip: SkipHandler = raise_input_error,
     chunk_size: int = CHUNK_SENTENCES,
     n_jobs: int = 1,
     progress: Progress | None = None,
@@ -176,7 +172,7 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
 
 
 def iter_sentence_rows(
-    inputs: Iterable[str | Path], on_skip: SkipHandler = _raise
+    inputs: Iterable[str | Path], on_skip: SkipHandler = raise_input_error
 ) -> Iterator[dict]:
     """Rows {id, article_id, text, context} of sentence JSONL inputs (files, directories of
     .jsonl files, `-`). A bad line is reported with its file and line number and skipped; a file

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mauqif.annotate.exceptions import InputError
+from mauqif.annotate.exceptions import InputError, raise_input_error
 from mauqif.annotate.labels import aggregate, export_files, read_exports
 from mauqif.annotate.schema import Schema, load_schema
 
@@ -40,10 +40,6 @@ class TrainResult:
     label_counts: dict
 
 
-def _raise(error: InputError) -> None:
-    raise error
-
-
 def retrain(
     data: Iterable[str | Path] = DEFAULT_DATA,
     models: str | Path = Path("models"),
@@ -54,7 +50,7 @@ def retrain(
     n_folds: int = 5,
     mentions: str = "finder",
     with_learning_curve: bool = True,
-    on_skip: Callable[[InputError], None] = _raise,
+    on_skip: Callable[[InputError], None] = raise_input_error,
     log: Callable[[str], None] = lambda message: None,
 ) -> TrainResult:
     """Train, evaluate, write `models/<version>/` (model, manifest, report.html), promote."""
