@@ -260,36 +260,42 @@ def push(
 
 
 def _import_tasks(studio: Studio, project_id: int, tasks: list[dict], summary: PushSummary) -> None:
-    # No retries: a retried import whose first attempt was committed would add the tasks twice.
-    # A failed push is re-run instead, and the re-run skips what arrived.
-    try:
-        with studio.errors(f"importing {len(tasks)} tasks"):
-            studio.sdk.projects.import_tasks(
-                id=project_id,
-                request=tasks,
-                request_options={"max_retries": 0, "timeout_in_seconds": 600},
-            )
-    except RequestRefused as exc:
-        # This batch is refused (the server is up): count it and go on. A lost connection is
-        # raised instead: stop there, a re-run resumes.
-        summary.failed += len(tasks)
-        summary.errors.append(str(exc))
-        return
-    summary.added += len(tasks)
+    if _send(studio, studio.sdk.projects.import_tasks, project_id, tasks, "tasks", summary):
+        summary.added += len(tasks)
 
 
 def _import_predictions(
     studio: Studio, project_id: int, predictions: list[dict], summary: PushSummary
 ) -> None:
+    sent = _send(
+        studio,
+        studio.sdk.projects.import_predictions,
+        project_id,
+        predictions,
+        "predictions",
+        summary,
+    )
+    if sent:
+        summary.refreshed += len(predictions)
+
+
+def _send(studio: Studio, endpoint, project_id: int, items: list[dict], what: str, summary) -> bool:
+    """One bulk request; True when Label Studio took it.
+
+    No retries: a retried import whose first attempt was committed would add the items twice.
+    A failed push is re-run instead, and the re-run skips what arrived.
+    """
     try:
-        with studio.errors(f"importing {len(predictions)} predictions"):
-            studio.sdk.projects.import_predictions(
+        with studio.errors(f"importing {len(items)} {what}"):
+            endpoint(
                 id=project_id,
-                request=predictions,
+                request=items,
                 request_options={"max_retries": 0, "timeout_in_seconds": 600},
             )
     except RequestRefused as exc:
-        summary.failed += len(predictions)
+        # This batch is refused (the server is up): count it and go on. A lost connection is
+        # raised instead: stop there, a re-run resumes.
+        summary.failed += len(items)
         summary.errors.append(str(exc))
-        return
-    summary.refreshed += len(predictions)
+        return False
+    return True
