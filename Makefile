@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format gold clean
+.PHONY: demo test bench lint format gold clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/mauqif demo
 
-test: $(STAMP)
+# The browser test needs Debian's chromium and Noto fonts: installed here when missing (as root),
+# otherwise the exact command to run is printed.
+system-packages:
+	@tools/system-packages.sh
+
+test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

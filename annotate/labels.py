@@ -166,6 +166,124 @@ def _latest_versions(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
+# JSONL label rows: the dev set's shape and the gold set's `labels/*.jsonl` shape
+
+LABEL_ROW_COLUMNS = ["sentence_id", "article_id", "text", "context", "kind", "note"]
+
+
+def read_label_rows(
+    path: str | Path,
+    schema: Schema | None = None,
+    on_skip: Callable[[InputError], None] = raise_input_error,
+) -> pd.DataFrame:
+    """One row per sentence of a JSONL file of labelled sentences, as `aggregate` makes them
+    from an export (sentence_id, article_id, text, context, stance_<party>…, sentiment) plus
+    `kind` and `note`. Each line is one of
+
+    - `{"id", "article", "text", "context", "kind", "note", "gold": {party: value, …,
+      "sentiment": value}}` (the dev set, `../shared/dev/seeds_labelled.jsonl`), or
+    - `{"text", "stance": {party: value, …}, "sentiment": value}` (`exports/gold/labels/`).
+
+    Only `text` and at least one label are required. A party left out is unlabelled. Without
+    an `id` a row is named `<file name>:<line>`; without an `article` it belongs to the file.
+    A file whose first row is not a labelled row raises `InputError`; a later bad line goes to
+    `on_skip` and is left out.
+    """
+    schema = schema or load_schema()
+    path = Path(path)
+    try:
+        lines = path.read_bytes().splitlines()
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    questions = _questions(schema)
+    rows = []
+    for lineno, raw in enumerate(lines, 1):
+        if lineno == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        try:
+            row = label_row(
+                json.loads(raw.decode("utf-8")), questions, f"{path.name}:{lineno}", path.stem
+            )
+        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+            reason = _row_problem(exc)
+            if not rows:
+                raise InputError(
+                    str(path), f"is not JSONL label rows (line {lineno} {reason})"
+                ) from None
+            on_skip(InputError(f"{path}:{lineno}", f"{reason}; line left out"))
+            continue
+        rows.append(row)
+    if not rows:
+        raise InputError(str(path), "is empty")
+    columns = [*LABEL_ROW_COLUMNS[:4], *question_columns(schema), *LABEL_ROW_COLUMNS[4:]]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _row_problem(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "is not UTF-8"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"is not valid JSON ({exc.msg})"
+    return str(exc)
+
+
+def label_row(row, questions: dict, default_id: str, default_article: str) -> dict:
+    """One JSONL label row as a labels-table row; `ValueError` says what is wrong with it.
+    `questions` is `_questions(schema)`: question column → {accepted choice → value}."""
+    if not isinstance(row, dict):
+        raise ValueError("is not a JSON object")
+    if not isinstance(row.get("text"), str) or not row["text"].strip():
+        raise ValueError("has no `text` (a non-empty string)")
+    if isinstance(row.get("gold"), dict):
+        given = {
+            (SENTIMENT_TAG if key == SENTIMENT_TAG else stance_tag(key)): (f"gold.{key}", value)
+            for key, value in row["gold"].items()
+        }
+    elif isinstance(row.get("stance"), dict) or "sentiment" in row:
+        stance = row.get("stance") or {}
+        if not isinstance(stance, dict):
+            raise ValueError("has a `stance` that is not an object {party: value}")
+        given = {stance_tag(key): (f"stance.{key}", value) for key, value in stance.items()}
+        given[SENTIMENT_TAG] = ("sentiment", row.get("sentiment"))
+    else:
+        raise ValueError(
+            "has no labels: give `gold` {party: value, …, sentiment: value}, or `stance` "
+            "{party: value, …} and `sentiment`"
+        )
+    labels = {q: None for q in questions}
+    for column, (name, value) in given.items():
+        if column not in questions:
+            parties = [q.removeprefix(stance_tag("")) for q in questions if q != SENTIMENT_TAG]
+            raise ValueError(
+                f"has `{name}`, but the schema's parties are {', '.join(parties)} (and sentiment)"
+            )
+        if value is None:
+            continue
+        known = questions[column].get(value) if isinstance(value, str) else None
+        if known is None:
+            allowed = list(dict.fromkeys(questions[column].values()))
+            raise ValueError(f"has `{name}` {value!r}, not one of {', '.join(allowed)}")
+        labels[column] = known
+    if all(v is None for v in labels.values()):
+        raise ValueError("has no labels (every question is empty)")
+    article = row.get("article", row.get("article_id"))
+    context = row.get("context")
+    return {
+        "sentence_id": str(row["id"]) if row.get("id") not in (None, "") else default_id,
+        "article_id": str(article) if article not in (None, "") else default_article,
+        "text": row["text"],
+        "context": context if isinstance(context, str) else "",
+        **labels,
+        "kind": row.get("kind") if isinstance(row.get("kind"), str) else None,
+        "note": row.get("note") if isinstance(row.get("note"), str) else "",
+    }
+
+
+# ---------------------------------------------------------------------------------------------
 # Export → table (pure)
 
 

@@ -12,7 +12,13 @@ from .mentions import MentionFinder
 from .normalize import normalize
 from .reader import Article
 from .schema import Schema, load_schema
-from .segment import CleaningRules, clean_text, load_cleaning_rules, split_units
+from .segment import (
+    CleaningRules,
+    clean_text,
+    furniture_reason,
+    load_cleaning_rules,
+    split_units,
+)
 
 UNIT_COLUMNS = [
     "article_id",
@@ -39,15 +45,20 @@ def sentence_id(article_id: str, text: str, occurrence: int) -> str:
     return hashlib.sha1(key).hexdigest()[:16]
 
 
-def with_title(article: Article) -> str:
+def with_title(article: Article, rules: CleaningRules | None = None) -> str:
     """The article's text with its title as the first line, unless the text already opens with it.
 
-    A JSONL article carries its headline in `title`; annotators label headlines too.
+    A JSONL article carries its headline in `title`; annotators label headlines too. With `rules`,
+    page furniture above the headline (a section label, a date) does not hide it.
     """
     title = (article.title or "").strip()
     if not title:
         return article.text
-    first_line = article.text.strip().split("\n", 1)[0]
+    lines = (line.strip() for line in article.text.strip().split("\n"))
+    first_line = next(
+        (line for line in lines if line and (rules is None or not furniture_reason(line, rules))),
+        "",
+    )
     if normalize(title) in normalize(first_line):
         return article.text
     return f"{title}\n\n{article.text}"
@@ -68,7 +79,7 @@ class Segmenter:
         self.finder = MentionFinder(self.schema)
 
     def units(self, article: Article) -> list[dict]:
-        cleaned = clean_text(with_title(article), self.rules)
+        cleaned = clean_text(with_title(article, self.rules), self.rules)
         rows = []
         seen: Counter[str] = Counter()
         previous = ""

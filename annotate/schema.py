@@ -53,6 +53,11 @@ class Topic:
     id: str
     en: str
     ur: str
+    # The parties whose relation the topic is (a sentence naming all of them is on the topic),
+    # and words that put a sentence on the topic without naming them. Both optional: the model
+    # uses them to tell a source speaking on the topic from one speaking about something else.
+    parties: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,17 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
         return tuple(out)
 
     topic_raw = need(raw, "topic", "", dict)
-    topic = Topic(*(need(topic_raw, k, "topic.") for k in ("id", "en", "ur")))
+    topic_words = {}
+    for key in ("parties", "keywords"):
+        listed = topic_raw.get(key, [])
+        if not isinstance(listed, list) or not all(isinstance(x, str) and x for x in listed):
+            raise SchemaError(f"{source}: key `topic.{key}` must be a list of non-empty strings")
+        topic_words[key] = tuple(listed)
+    topic = Topic(
+        *(need(topic_raw, k, "topic.") for k in ("id", "en", "ur")),
+        parties=topic_words["parties"],
+        keywords=topic_words["keywords"],
+    )
     stance = values("stance")
     if "none" not in {v.value for v in stance}:
         raise SchemaError(f"{source}: key `stance` must include the value `none` (not a source)")
@@ -177,6 +192,10 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
     ids = [p.id for p in parties]
     if len(set(ids)) != len(ids):
         raise SchemaError(f"{source}: key `party.id` has a party twice")
+
+    unknown_topic = [p for p in topic.parties if p not in ids]
+    if unknown_topic:
+        raise SchemaError(f"{source}: key `topic.parties` names unknown parties {unknown_topic}")
 
     compounds = []
     for i, item in enumerate(raw.get("compound", [])):

@@ -1,4 +1,4 @@
-"""Commands: train, predict, agreement (the model half; thin wrappers over `mauqif.model`)."""
+"""Commands: train, predict, agreement, evaluate (the model half; thin wrappers over `mauqif.model`)."""
 
 from __future__ import annotations
 
@@ -293,4 +293,82 @@ def agreement(exports, by, schema_path):
     report.finish("export")
 
 
-COMMANDS = [train, predict, agreement]
+@click.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Model directory, or a models directory to use its current model (default: models/current).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the figures, plots and errors as one self-contained HTML page (written "
+    "atomically; an existing file is replaced).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    default=None,
+    help="Also write the figures and errors as JSON to this file (`-`: to stdout, instead of the table).",
+)
+@schema_option
+def evaluate(data, model_path, report_path, json_path, schema_path):
+    """Score a saved model on labelled DATA, without training.
+
+    DATA are Label Studio JSON exports (exports/gold/gold.json, `mauqif pull` snapshots),
+    JSONL files of labelled rows (the dev set's shape: `text`, `context`, `gold` {party:
+    value, …, sentiment: value}, optional `id`, `note`; or `text`, `stance` {party: value},
+    `sentiment`), or directories of them. Each file's format is read from its content.
+    Annotations in exports are aggregated as for training.
+
+    Prints stance P / R / F1 per party and value, F_avg (mean F1 of favor and against),
+    macro-F1, sentiment P / R / F1, the confusion matrices and every unit predicted wrongly.
+    A file that cannot be read is reported and skipped; the others are scored, and the
+    command then exits non-zero.
+
+    Example:
+
+        mauqif evaluate ../shared/dev/seeds_labelled.jsonl --report dev.html
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from mauqif.annotate.tables import write_bytes_atomic
+    from mauqif.model import current_model_dir, load_model
+    from mauqif.model.report import render_evaluation_html, render_evaluation_text
+    from mauqif.model.scoring import evaluate_files
+
+    schema = run(load_schema, schema_path)
+    path = model_path or run(current_model_dir)
+    if path is None:
+        raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
+    model = run(load_model, path, schema)
+    click.echo(f"model {model.version} ({path})", err=True)
+    report = SkipReport()
+    result = run(evaluate_files, model, data, on_skip=report)
+    files = len(result.sources)
+    click.echo(f"{result.units} units from {files} file{'s' if files != 1 else ''}", err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    as_json = json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    if json_path == "-":
+        click.echo(as_json, nl=False)
+    else:
+        click.echo(render_evaluation_text(result, schema))
+        if json_path:
+            run(write_bytes_atomic, json_path, as_json.encode("utf-8"))
+            click.echo(f"json   {json_path}", err=True)
+    if report_path:
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        html = render_evaluation_html(result, schema, created_at)
+        run(write_bytes_atomic, report_path, html.encode("utf-8"))
+        click.echo(f"report {report_path}", err=True)
+    report.finish("file")
+
+
+COMMANDS = [train, predict, agreement, evaluate]

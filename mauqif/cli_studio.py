@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import warnings
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from mauqif.annotate.studio import (
     status,
     stop,
 )
+from mauqif.annotate.studio.locks import ProjectBusy, project_lock
 from mauqif.cli import SkipReport, inputs_argument, run, schema_option, units_reporting_skips
 
 # The SDK pulls in google-api-core, which warns about this Python's end of life on every import.
@@ -263,6 +265,24 @@ def _load_model(model_dir: Path | None, no_model: bool, schema):
     return run(load_model, path, schema)
 
 
+@contextmanager
+def _push_lock(home: Path, url: str, project_id: int, wait: bool):
+    """One push per project at a time (`annotate.studio.locks`); says so when it waits."""
+
+    def waiting(path: Path) -> None:
+        click.echo(
+            f"another push into project {project_id} is running (lock {path}); "
+            "waiting for it to finish…",
+            err=True,
+        )
+
+    try:
+        with project_lock(home, url, project_id, wait=None if wait else 0, on_wait=waiting):
+            yield
+    except ProjectBusy as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("push")
 @inputs_argument
 @connection_options
@@ -286,6 +306,22 @@ def _load_model(model_dir: Path | None, no_model: bool, schema):
     "--no-model", is_flag=True, help="Push mention spans only, without the model's suggestions."
 )
 @click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    metavar="P",
+    help="Pre-select a party's stance only when the model is at least P sure of it; below, the "
+    "choice is left open for the annotator. Default: the model's own, from its manifest "
+    "(chosen on real news). 0 pre-selects every answer.",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="When another push into the same project is running: wait for it to finish, or stop "
+    "at once with an error.",
+)
+@click.option(
     "--refresh/--no-refresh",
     default=True,
     show_default=True,
@@ -304,6 +340,8 @@ def push_command(
     batch,
     model_dir,
     no_model,
+    min_confidence,
+    wait,
     refresh,
     sampling,
 ):
@@ -312,11 +350,13 @@ def push_command(
     Sentences already in the project (same sentence_id) are skipped, so pushing twice adds
     nothing and an interrupted push can simply be run again. The current model's suggestions
     (stance per party, sentiment) are pre-selected; the project's model version is set to the
-    model's so annotators see them. Without a model the mentions alone are pre-annotated.
+    model's so annotators see them. A party's stance is pre-selected only when the model is sure
+    enough (--min-confidence); the summary says how many choices were left open. Without a model
+    the mentions alone are pre-annotated.
 
     Example:
 
-        mauqif push articles/ --title "stance 2025" --batch 2000
+        mauqif push articles/ --title "stance 2025" --batch 2000 --min-confidence 0.6
     """
     from tqdm import tqdm
 
@@ -327,7 +367,10 @@ def push_command(
     report = SkipReport()
     segmenter = Segmenter.default(schema)
     units = units_reporting_skips(segmenter, iter_articles(inputs, on_skip=report), report)
-    with tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar:
+    with (
+        _push_lock(home, studio_.url, project.id, wait),
+        tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar,
+    ):
         summary = run(
             push,
             studio_,
@@ -338,6 +381,7 @@ def push_command(
             batch=batch,
             refresh=refresh,
             on_progress=bar.update,
+            min_confidence=min_confidence,
         )
     if sampling:
         run(studio_.set_sampling, project.id, sampling)

@@ -78,6 +78,7 @@ def manifest_for(model: Model, extra: dict | None = None) -> dict:
         "parties": model.schema.party_ids,
         "labels": {"stance": model.stance_labels, "sentiment": model.sentiment_labels},
         "config": model.config.as_dict(),
+        "min_confidence": model.min_confidence,
         "versions": {
             "mauqif": __version__,
             "python": platform.python_version(),

@@ -5,6 +5,9 @@ Stance is scored per party and pooled over all parties: precision / recall / F1 
 macro-F1 over the values that occur, and F_avg, the mean F1 of `favor` and `against` (as
 SemEval-2016 Task 6 scores stance). Sentiment: per value and macro-F1. The promotion score is
 the mean of the pooled stance F_avg and the sentiment macro-F1.
+
+`score` computes them from labels and predictions; cross-validation (`figures`) and the
+scoring of a saved model on labelled files (`score_labels`, `mauqif.model.scoring`) share it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,11 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
+
+from mauqif.annotate.schema import SENTIMENT_TAG, stance_tag
 
 from .baselines import Majority
 from .exceptions import ModelError
@@ -75,24 +81,67 @@ def block(y_true, y_pred, labels: list[str]) -> dict:
 
 def figures(data: Dataset, stance_pred: np.ndarray, sentiment_pred: np.ndarray) -> dict:
     """All figures of one candidate's predictions over every pair and sentence of `data`."""
-    schema = data.schema
-    stance_true = data.stance
+    return score(
+        data.stance,
+        stance_pred,
+        data.pairs["party"].to_numpy(),
+        data.sentiment,
+        sentiment_pred,
+        data.schema,
+    )
+
+
+def score(stance_true, stance_pred, pair_parties, sentiment_true, sentiment_pred, schema) -> dict:
+    """The figures of predictions against labels: stance over sentence × party pairs (each
+    pair's party in `pair_parties`), sentiment over sentences. A label of None is unlabelled
+    and not scored. Cross-validation (`figures`) and `score_labels` both come here."""
+    stance_true = np.asarray(stance_true, dtype=object)
+    stance_pred = np.asarray(stance_pred, dtype=object)
+    parties = np.asarray(pair_parties, dtype=object)
+    sentiment_true = np.asarray(sentiment_true, dtype=object)
+    sentiment_pred = np.asarray(sentiment_pred, dtype=object)
     labelled = stance_true != None  # noqa: E711
-    parties = data.pairs["party"].to_numpy()
     out = {"stance": {}, "sentiment": None, "score": math.nan}
-    for party in data.party_ids:
+    for party in schema.party_ids:
         mask = labelled & (parties == party)
         out["stance"][party] = block(stance_true[mask], stance_pred[mask], schema.stance_values)
         out["stance"][party]["enough_labels"] = bool(
             sum(v != "none" for v in stance_true[mask]) >= ENOUGH_LABELS
         )
     out["stance"]["all"] = block(stance_true[labelled], stance_pred[labelled], schema.stance_values)
-    has_sentiment = data.sentiment != None  # noqa: E711
+    has_sentiment = sentiment_true != None  # noqa: E711
     out["sentiment"] = block(
-        data.sentiment[has_sentiment], sentiment_pred[has_sentiment], schema.sentiment_values
+        sentiment_true[has_sentiment], sentiment_pred[has_sentiment], schema.sentiment_values
     )
     out["score"] = promotion_score(out)
     return out
+
+
+def score_labels(labelled: pd.DataFrame, predicted: pd.DataFrame, schema) -> dict:
+    """The figures of `predicted` (rows as `Model.predict_frame` returns them: `stance`
+    {party: label}, `sentiment`) against the labels of `labelled` (the same rows, in the same
+    order, with `stance_<party>` and `sentiment` columns; NaN or None where unlabelled)."""
+    if len(labelled) != len(predicted):
+        raise ModelError(
+            f"{len(predicted)} predictions for {len(labelled)} labelled rows; predict every row once"
+        )
+    parties = schema.party_ids
+    columns = [stance_tag(p) for p in parties]
+    stance_true = [label_or_none(v) for v in labelled[columns].to_numpy(dtype=object).ravel()]
+    stance_pred = [row[p] for row in predicted["stance"] for p in parties]
+    return score(
+        stance_true,
+        stance_pred,
+        np.tile(np.asarray(parties, dtype=object), len(labelled)),
+        [label_or_none(v) for v in labelled[SENTIMENT_TAG]],
+        predicted["sentiment"].to_numpy(dtype=object),
+        schema,
+    )
+
+
+def label_or_none(value):
+    """None for an unlabelled cell (None, NaN, pd.NA), else the label."""
+    return None if value is None or pd.isna(value) else value
 
 
 def promotion_score(fig: dict) -> float:

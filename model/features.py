@@ -109,6 +109,175 @@ PRONOUN_PHRASES = (
     ("ان", "کی", "جانب"),
 )
 BOTH = ("دونوں", "فریقین", "فریقوں")
+# Words that take a side (GUIDELINES: favor / against). A source whose sentence has neither kind
+# reports (rule 10: figures and estimates are `neutral`); one with them judges.
+SUPPORT_WORDS = (
+    "حمایت",
+    "شکریہ",
+    "سراہا",
+    "سراہتے",
+    "تعریف",
+    "خیرمقدم",
+    "دوستی",
+    "دوستانہ",
+    "برادرانہ",
+    "برادر",
+    "مضبوط",
+    "فروغ",
+    "وسعت",
+    "توسیع",
+    "بڑھانے",
+    "دعوت",
+    "قبول",
+    "پیشکش",
+    "عزم",
+    "وعدہ",
+    "یکجہتی",
+    "تاریخی",
+    "کامیاب",
+    "ناقابل",
+    "بہادری",
+    "مسترد",
+    "بےبنیاد",
+    "بنیاد",
+    "پروپیگنڈا",
+    "مدد",
+    "تیار",
+    "ساتھ",
+)
+CONDEMN_WORDS = (
+    "مذمت",
+    "تشویش",
+    "تشویشناک",
+    "فکرمند",
+    "خطرہ",
+    "خطرے",
+    "خطرناک",
+    "خلاف",
+    "ورزی",
+    "غیرقانونی",
+    "قانونی",
+    "انتباہ",
+    "خبردار",
+    "تنقید",
+    "دھمکی",
+    "سنگین",
+    "عدم",
+    "استحکام",
+    "افسوس",
+    "قراردادوں",
+    "پابندیوں",
+    "جوابی",
+)
+# Acts (rule 7): a party that only signs, meets, visits, arrives or receives is the doer.
+ACT_WORDS = (
+    "ملاقات",
+    "دستخط",
+    "دورہ",
+    "دورے",
+    "پہنچ",
+    "پہنچے",
+    "پہنچا",
+    "پہنچیں",
+    "استقبال",
+    "شرکت",
+    "روانہ",
+    "توثیق",
+    "ملے",
+    "ضیافت",
+)
+NUMBER_WORDS = ("ہزار", "لاکھ", "کروڑ", "سو", "فیصد", "درجن", "ہزاروں", "سیکڑوں", "سینکڑوں")
+# Attribution after the words (rule 9): "یہ بات X نے کہی", "X نے یہ اطلاع دی".
+AFTER_WORDS = ("بات", "اطلاع", "انکشاف")
+GENITIVES = ("کا", "کی", "کے")
+# "خیال کیا جاتا ہے کہ", "بتایا جاتا ہے": impersonal attribution names no source (rule 5).
+IMPERSONAL = ("جاتا", "جاتی", "جاتے")
+# Experts, think tanks and academics are not a party (GUIDELINES: parties), even when the party's
+# capital names where they work.
+EXPERT_WORDS = (
+    "ماہر",
+    "ماہرین",
+    "تجزیہ",
+    "تجزیہ کار",
+    "تجزیہ کاروں",
+    "پروفیسر",
+    "تھنک",
+    "ٹینک",
+    "محقق",
+    "محققین",
+    "یونیورسٹی",
+    "انسٹی",
+    "ٹیوٹ",
+)
+# Sentiment words (GUIDELINES: sentiment of the sentence); the keyword baseline counts them and
+# the sentiment model gets them as cues.
+POSITIVE = (
+    "دوستی",
+    "دوست",
+    "تعاون",
+    "شکریہ",
+    "حمایت",
+    "کامیاب",
+    "کامیابی",
+    "خوش",
+    "خوشی",
+    "مضبوط",
+    "تعریف",
+    "سراہا",
+    "خیرمقدم",
+    "مبارکباد",
+    "امن",
+    "ترقی",
+    "اتحاد",
+    "بھائی",
+    "قریبی",
+    "مثبت",
+    "اعتماد",
+    "فخر",
+    "بہترین",
+    "شاندار",
+    "بہادری",
+    "گرمجوشی",
+    "یکجہتی",
+    "خوشگوار",
+    "فتح",
+    "ناقابل",
+)
+NEGATIVE = (
+    "جنگ",
+    "حملہ",
+    "حملے",
+    "حملوں",
+    "ہلاک",
+    "ہلاکت",
+    "ہلاکتیں",
+    "زخمی",
+    "خطرہ",
+    "خطرے",
+    "خطرناک",
+    "تشویش",
+    "مذمت",
+    "تنقید",
+    "پابندی",
+    "پابندیاں",
+    "پابندیوں",
+    "دھمکی",
+    "خلاف",
+    "تباہ",
+    "تباہی",
+    "کشیدگی",
+    "بحران",
+    "مخالفت",
+    "الزام",
+    "ناکام",
+    "نقصان",
+    "موت",
+    "خبردار",
+    "اشتعال",
+    "غیرقانونی",
+)
+
+_DIGIT = re.compile(r"\d")
 ERGATIVE = "نے"
 QUOTES = frozenset('’‘“”"')
 LOOKAHEAD = 5  # words between a party's mention and its `نے` / `کے مطابق` (titles, names)
@@ -204,18 +373,49 @@ def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
 
 
 def sentence_frame(views_: Sequence[View]) -> pd.DataFrame:
-    """One row per sentence: the normalised text (the sentiment model's input)."""
-    return pd.DataFrame({"sentence": [v.text for v in views_]}, dtype=object)
+    """One row per sentence: the normalised text and its sentiment cues (the sentiment model's
+    input). The cues name the sentiment words present (`pos` / `neg`, and which ones), so that a
+    word the labelled sentences rarely show still counts through its list."""
+    return pd.DataFrame(
+        {
+            "sentence": [v.text for v in views_],
+            "sentiment_cues": [_sentiment_cues(v) for v in views_],
+        },
+        dtype=object,
+    )
+
+
+def _sentiment_cues(v: View) -> str:
+    words = {t for t in v.tokens if isinstance(t, str)}
+    positive = len(words & _lexicon(POSITIVE)) + len(words & _lexicon(SUPPORT_WORDS))
+    negative = len(words & _lexicon(NEGATIVE)) + len(words & _lexicon(CONDEMN_WORDS))
+    out = [f"pos{min(positive, 3)}", f"neg{min(negative, 3)}"]
+    if positive > negative:
+        out.append("more_pos")
+    elif negative > positive:
+        out.append("more_neg")
+    else:
+        out.append("balanced")
+    if any(_DIGIT.search(w) for w in words):
+        out.append("figures")
+    if any(t in QUOTES for t in words):
+        out.append("quote")
+    return " ".join(out)
 
 
 def pair_frame(
-    views_: Sequence[View], party_ids: Sequence[str], window: int = WINDOW
+    views_: Sequence[View],
+    party_ids: Sequence[str],
+    window: int = WINDOW,
+    topic: TopicCues | None = None,
 ) -> pd.DataFrame:
     """One row per sentence × party (sentence-major: the pairs of sentence i are rows
-    i*len(party_ids) ... ), with the columns of `PAIR_COLUMNS`."""
+    i*len(party_ids) ... ), with the columns of `PAIR_COLUMNS`. `topic` (from the schema)
+    tells the cues which sentences are on the topic."""
     rows: dict[str, list] = {c: [] for c in PAIR_COLUMNS}
+    topic = topic or TopicCues()
     for i, v in enumerate(views_):
-        shared = _SentenceCues.of(v)
+        shared = _SentenceCues.of(v, topic)
         absent = None  # the pair of a party named neither here nor in the context
         for party in party_ids:
             if party in shared.parties or party in shared.context_parties:
@@ -247,6 +447,18 @@ def pair_frame(
 
 
 @dataclass(frozen=True)
+class TopicCues:
+    """The schema's topic as the cues need it: its parties, and its keywords normalised."""
+
+    parties: frozenset = frozenset()
+    keywords: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, topic) -> TopicCues:
+        return cls(frozenset(topic.parties), frozenset(normalize(k) for k in topic.keywords))
+
+
+@dataclass(frozen=True)
 class _SentenceCues:
     """What the cues of a sentence's pairs share: computed once per sentence, not per party."""
 
@@ -255,16 +467,49 @@ class _SentenceCues:
     pronoun: bool
     quote: bool
     both: bool
+    support: bool = False
+    condemn: bool = False
+    act: bool = False
+    figures: bool = False
+    after: bool = False  # "یہ بات … نے کہی": the words came before their speaker
+    on_topic: bool = True
+    impersonal: bool = False
+    expert: bool = False
+    context_expert: bool = False
+    context_speakers: frozenset = frozenset()  # parties that speak in the context sentence
 
     @classmethod
-    def of(cls, v: View) -> _SentenceCues:
+    def of(cls, v: View, topic: TopicCues | None = None) -> _SentenceCues:
         words = [t for t in v.tokens if isinstance(t, str)]
+        context_words = [t for t in v.context if isinstance(t, str)]
+        parties = frozenset().union(*(t for t in v.tokens if not isinstance(t, str)))
+        context_parties = frozenset().union(*(t for t in v.context if not isinstance(t, str)))
+        present = set(words)
+        on_topic = True
+        if topic is not None and (topic.parties or topic.keywords):
+            on_topic = bool(
+                (topic.parties and topic.parties <= (parties | context_parties))
+                or topic.keywords & present
+                or topic.keywords & set(context_words)
+            )
         return cls(
-            parties=frozenset().union(*(t for t in v.tokens if not isinstance(t, str))),
-            context_parties=frozenset().union(*(t for t in v.context if not isinstance(t, str))),
+            parties=parties,
+            context_parties=context_parties,
             pronoun=_pronoun_speaker(words),
             quote=any(t in QUOTES for t in words),
             both=any(t in _lexicon(BOTH) for t in words),
+            support=bool(present & _lexicon(SUPPORT_WORDS)),
+            condemn=bool(present & _lexicon(CONDEMN_WORDS)),
+            act=bool(present & _lexicon(ACT_WORDS)),
+            figures=any(_DIGIT.search(w) for w in words) or bool(present & _lexicon(NUMBER_WORDS)),
+            after=bool(present & _lexicon(AFTER_WORDS)),
+            on_topic=on_topic,
+            impersonal=_impersonal(words),
+            expert=bool(present & _lexicon(EXPERT_WORDS)),
+            context_expert=bool(set(context_words) & _lexicon(EXPERT_WORDS)),
+            context_speakers=frozenset(
+                p for p in context_parties if any(_spoke(_marked(v.context, p))[1:])
+            ),
         )
 
 
@@ -284,7 +529,8 @@ def _window(marked: list[str], width: int) -> str:
 
 def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
     """(a target mention is followed by نے, …by نے and a reporting verb, …by an attribution
-    word like کے مطابق / کا کہنا / ترجمان) within a few words."""
+    word like کے مطابق / کا کہنا / ترجمان, or by a genitive and a speech noun as headlines say
+    it, "X کی … پیشکش") within a few words."""
     verbs, attribution = _lexicon(REPORTING_VERBS), _lexicon(ATTRIBUTION)
     ergative = reported = attributed = False
     for i, t in enumerate(marked):
@@ -296,7 +542,18 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
             after = marked[i + 1 + ahead.index(ERGATIVE) + 1 :]
             reported = reported or any(w in verbs for w in after)
         attributed = attributed or any(w in attribution for w in ahead)
+        if ahead[:2] and ahead[0] in GENITIVES:
+            attributed = attributed or any(
+                w in verbs for w in marked[i + 2 : i + 2 + 2 * LOOKAHEAD]
+            )
     return ergative, reported, attributed
+
+
+def _impersonal(words: list[str]) -> bool:
+    """A reporting verb or خیال / سمجھا followed by جاتا/جاتی/جاتے: "it is believed / said"."""
+    verbs = _lexicon(REPORTING_VERBS) | _lexicon(("خیال", "سمجھا", "کیا", "بتایا"))
+    impersonal = _lexicon(IMPERSONAL)
+    return any(w in impersonal and i and words[i - 1] in verbs for i, w in enumerate(words))
 
 
 def _pronoun_speaker(words: list[str]) -> bool:
@@ -339,6 +596,36 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
         out += ["kw_source", f"kw_source_{party}"]
     elif ergative:
         out.append("ergative_no_report")
+    speaker = source or (pronoun and in_context and context_source)
+    if in_sentence and ergative and shared.after and reported:
+        out.append("speaker_after")  # rule 9: "یہ بات X نے کہی" closes the statement
+        speaker = True
+    if speaker:
+        # Who speaks, and what kind of thing they say (rules 6, 8, 10).
+        if shared.support:
+            out.append("speaker_support")
+        if shared.condemn:
+            out.append("speaker_condemn")
+        if not (shared.support or shared.condemn):
+            out.append("speaker_plain")
+            if shared.figures:
+                out.append("speaker_figures_plain")
+        elif shared.figures:
+            out.append("speaker_figures_judging")
+        out.append("speaker_on_topic" if shared.on_topic else "speaker_off_topic")
+    elif in_sentence and shared.act:
+        out.append("actor_only")  # rule 7: acts are not statements
+    if not shared.on_topic:
+        out.append("off_topic")
+    if shared.impersonal and not speaker:
+        out.append("impersonal")
+    if shared.expert:
+        out.append("expert")
+    if in_context and pronoun and not context_source:
+        if shared.context_speakers - {party}:
+            out.append("pronoun_other_speaker")  # the pronoun is another party's speaker
+        elif shared.context_expert:
+            out.append("pronoun_expert")  # … or an expert's, who is no party
     if shared.quote:
         out.append("quote")
     if pronoun:

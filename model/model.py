@@ -17,7 +17,7 @@ from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
 from .exceptions import ModelError
-from .features import pair_frame, parse_mentions, sentence_frame, views
+from .features import TopicCues, pair_frame, parse_mentions, sentence_frame, views
 from .pipeline import ModelConfig, fresh, make_pipelines
 
 PREDICTION_COLUMNS = ["stance", "stance_proba", "sentiment", "sentiment_proba", "model_version"]
@@ -101,7 +101,7 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
     else:
         sentences["mentions"] = [parse_mentions(m) for m in sentences["mentions"]]
     vs = views(sentences, finder)
-    pairs = pair_frame(vs, schema.party_ids)
+    pairs = pair_frame(vs, schema.party_ids, topic=TopicCues.of(schema.topic))
     labels = sentences[[stance_tag(p) for p in schema.party_ids]].astype(object)
     pairs["label"] = [None if pd.isna(v) else v for v in labels.to_numpy().ravel()]
     sentiment = np.array(
@@ -148,6 +148,12 @@ class Model:
     version: str
     trained_on: list[str] = field(default_factory=list)  # sentence ids, for a fair comparison later
     manifest: dict = field(default_factory=dict)
+
+    @property
+    def min_confidence(self) -> float:
+        """The least probability at which push pre-selects a party's stance (the manifest's
+        `min_confidence`, from the model's config)."""
+        return float(self.manifest.get("min_confidence", self.config.min_confidence))
 
     @property
     def stance_labels(self) -> list[str]:
@@ -214,7 +220,8 @@ class Model:
         `sentiment_labels`. `df` needs text, context and mentions."""
         vs = views(df, self.finder())
         parties = self.schema.party_ids
-        stance = self.pipelines["stance"].predict_proba(pair_frame(vs, parties))
+        pairs = pair_frame(vs, parties, topic=TopicCues.of(self.schema.topic))
+        stance = self.pipelines["stance"].predict_proba(pairs)
         sentiment = self.pipelines["sentiment"].predict_proba(sentence_frame(vs))
         return stance.reshape(len(vs), len(parties), -1), sentiment
 

@@ -40,6 +40,11 @@ class ModelConfig:
     two_stage: bool = False
     class_weight: str | None = "balanced"
     min_df: int = 1
+    # What `mauqif push` pre-selects: a party's predicted stance is pre-selected only when the
+    # model gives it at least this probability; below it the annotator decides (the choice is
+    # left open). Chosen on the real-news dev set (../shared/dev; see model/README.md): wrong
+    # pre-selected sides cost annotators more than open choices. `predict` ignores it.
+    min_confidence: float = 0.6
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +73,10 @@ def _chars(min_df: int) -> TfidfVectorizer:
     )
 
 
+def _cue_tokens() -> CountVectorizer:
+    return CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True)
+
+
 def _logistic(C: float, class_weight) -> LogisticRegression:
     return LogisticRegression(C=C, class_weight=class_weight, max_iter=3000)
 
@@ -81,7 +90,7 @@ def make_pipelines(config: ModelConfig = ModelConfig()) -> dict[str, Pipeline]:
             ("window_words", DistinctRows(_words((1, 3), config.min_df)), "window"),
             ("sentence_words", DistinctRows(_words((1, 2), config.min_df)), "sentence"),
             ("context_words", DistinctRows(_words((1, 2), config.min_df)), "context"),
-            ("cues", CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True), "cues"),
+            ("cues", _cue_tokens(), "cues"),
         ]
     )
     classifier = _logistic(config.stance_C, config.class_weight)
@@ -91,6 +100,7 @@ def make_pipelines(config: ModelConfig = ModelConfig()) -> dict[str, Pipeline]:
         [
             ("chars", _chars(config.min_df), "sentence"),
             ("words", _words((1, 2), config.min_df), "sentence"),
+            ("cues", _cue_tokens(), "sentiment_cues"),
         ]
     )
     return {

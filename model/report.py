@@ -3,6 +3,10 @@
 It shows, for the new model beside the current one and the two baselines, on the same grouped
 folds: per-party and sentiment precision / recall / F1, macro-F1, F_avg, confusion matrices, a
 learning curve, and how many labels each figure rests on.
+
+`mauqif evaluate` (a saved model scored on labelled files) reuses its tables and charts for its
+own page (`render_evaluation_html`), and has a plain-text rendering for the terminal
+(`render_evaluation_text`).
 """
 
 from __future__ import annotations
@@ -245,5 +249,128 @@ Ties left out: {escape(", ".join(f"{q} {n}" for q, n in ties.items()) or "none")
 Choices the schema does not know: {aggregation.get("unknown_choices", 0)}.</p>
 <ul>{files}</ul>
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+</body></html>
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# `mauqif evaluate`: a saved model scored on labelled files (no training, no folds)
+
+
+def _evaluation_questions(parties: list[str]) -> list[tuple[str, str]]:
+    return [(p, p) for p in parties] + [("all parties", "all"), ("sentiment", "sentiment")]
+
+
+def _wrong(error: dict) -> str:
+    return "; ".join(
+        f"{q}: gold {w['gold']}, predicted {w['predicted']}" for q, w in error["wrong"].items()
+    )
+
+
+def _text_matrix(label: str, block: dict) -> list[str]:
+    labels = block["labels"]
+    width = max(9, *(len(v) + 2 for v in labels))
+    head = f"{label} (n={block['n']})"
+    lines = [f"{head:22}" + "".join(f"{v:>{width}}" for v in labels)]
+    matrix = block["confusion"] or [[0] * len(labels) for _ in labels]
+    for value, row in zip(labels, matrix, strict=True):
+        lines.append(f"{'  ' + value:22}" + "".join(f"{n:>{width}d}" for n in row))
+    return lines
+
+
+def render_evaluation_text(result, schema) -> str:
+    """The figures of a `scoring.ModelEvaluation` as a plain-text table for the terminal:
+    summary, P / R / F1 and support per value of every question, confusion matrices (rows:
+    gold, columns: predicted), and the units predicted wrongly."""
+    fig, parties = result.figures, schema.party_ids
+
+    def num(x) -> str:
+        return f"{_fmt(x):>6}"
+
+    pooled = fig["stance"]["all"]
+    lines = [
+        f"{'':24}{'F_avg':>8}{'macro-F1':>10}{'n':>7}",
+        f"{'stance (all parties)':24}{num(pooled['f_avg']):>8}{num(pooled['macro_f1']):>10}"
+        f"{pooled['n']:>7}",
+        f"{'sentiment':24}{'':>8}{num(fig['sentiment']['macro_f1']):>10}{fig['sentiment']['n']:>7}",
+        f"{'score':24}{num(fig['score']):>8}   (mean of stance F_avg and sentiment macro-F1)",
+        "",
+        f"{'question':14}{'value':10}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}",
+    ]
+    for label, key in _evaluation_questions(parties):
+        block = _block(fig, key)
+        for i, value in enumerate(block["labels"]):
+            c = block["classes"].get(value)
+            cells = (
+                "".join(f"{num(c[k]):>7}" for k in ("precision", "recall", "f1"))
+                if c and c["support"]
+                else f"{'–':>7}" * 3
+            )
+            support = c["support"] if c else 0
+            lines.append(f"{label if i == 0 else '':14}{value:10}{cells}{support:>9}")
+        summary = f"macro-F1 {_fmt(block['macro_f1'])}"
+        if key != "sentiment":
+            summary = f"F_avg {_fmt(block['f_avg'])}  {summary}"
+        few = "" if block.get("enough_labels", True) else "  (few labels: read as rough)"
+        lines.append(f"{'':14}{summary}  n={block['n']}{few}")
+    lines += ["", "Confusion matrices (rows: gold, columns: predicted)"]
+    for label, key in [
+        ("all parties", "all"),
+        *[(p, p) for p in parties],
+        ("sentiment", "sentiment"),
+    ]:
+        lines += _text_matrix(label, _block(fig, key))
+    lines += ["", f"Errors: {len(result.errors)} of {result.units} units"]
+    for error in result.errors:
+        lines.append(f"{error['id']}  {_wrong(error)}")
+        lines.append(f"    {error['text']}")
+        if error.get("note"):
+            lines.append(f"    note: {error['note']}")
+    return "\n".join(lines)
+
+
+def render_evaluation_html(result, schema, created_at: str = "") -> str:
+    """The figures of a `scoring.ModelEvaluation` as one self-contained HTML page: summary,
+    per-question tables, F1 bars, confusion-matrix heatmaps and the list of errors."""
+    parties = schema.party_ids
+    name = f"model {result.version}"
+    # One candidate, no folds: the training report's tables and charts take it as it is.
+    evaluation = Evaluation(folds=[], figures={name: result.figures})
+    fig = result.figures
+    tables = "".join(
+        _question_table(evaluation, label, key) for label, key in _questions(evaluation, parties)
+    )
+    files = "".join(
+        f"<li><code>{escape(s['path'])}</code>: {s['units']} units ({escape(s['format'])})</li>"
+        for s in result.sources
+    )
+    notes = "".join(f"<li>{escape(n)}</li>" for n in result.notes)
+    errors = "".join(
+        f'<tr><td>{escape(e["id"])}</td><td dir="rtl" lang="ur">{escape(e["text"])}</td>'
+        f"<td>{escape(_wrong(e))}</td><td>{escape(e.get('note') or '')}</td></tr>"
+        for e in result.errors
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mauqif evaluation of {escape(result.version)}</title>
+<style>{STYLE}td[dir=rtl]{{text-align:right;max-width:32em}}</style></head><body>
+<h1>Evaluation of model <code>{escape(result.version)}</code> <small>{escape(created_at)}</small></h1>
+<p>{result.units} labelled units, predicted by the saved model (no training). Stance F_avg is the mean
+F1 of favor and against; macro-F1 averages the values that have labels.</p>
+<table><tr><th>score</th><th>stance F_avg</th><th>stance macro-F1</th><th>sentiment macro-F1</th></tr>
+<tr><td><b>{_fmt(fig["score"])}</b></td><td>{_fmt(fig["stance"]["all"]["f_avg"])}</td>
+<td>{_fmt(fig["stance"]["all"]["macro_f1"])}</td><td>{_fmt(fig["sentiment"]["macro_f1"])}</td></tr></table>
+<ul>{files}</ul>
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+{_bars(evaluation, parties, "macro_f1", "Macro-F1 per question")}
+{_bars(evaluation, parties, "f_avg", "F_avg (favor, against) per party")}
+<h2>Per question</h2>
+<p>P / R / F1 per value; <i>n</i> is how many labels each figure rests on; a dash marks a value
+with no label.</p>
+{tables}
+<h2>Confusion matrices</h2>
+<p>Rows: gold; columns: predicted.</p>
+{_confusions(fig, ["all", *parties])}
+<h2>Errors <small>({len(result.errors)} of {result.units} units)</small></h2>
+<table><tr><th>id</th><th>text</th><th>wrong</th><th>note</th></tr>{errors}</table>
 </body></html>
 """

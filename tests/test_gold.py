@@ -1,6 +1,7 @@
 """The committed gold set: read by the same reader as pulled exports, complete, balanced, ours."""
 
 import json
+import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -97,6 +98,32 @@ def test_no_seed_sentence_is_in_the_samples_or_the_gold_set(sample_units):
         if len(s.strip()) > 25
     }
     assert not ours & seed_sentences
+
+
+def test_no_training_row_is_in_the_real_news_dev_set(schema):
+    """The dev set (../shared/dev) measures real news: not one of its units, nor a long piece
+    of one, may be among the rows `mauqif train` learns from by default."""
+    dev_file = ROOT.parent / "shared" / "dev" / "seeds_labelled.jsonl"
+    if not dev_file.exists():
+        pytest.skip("../shared/dev is not here")
+
+    def pieces(text: str) -> set[str]:
+        text = normalize(text)
+        parts = {p.strip() for p in re.split(r"[۔،؟!:‘’“”\n]", text) if len(p.strip()) > 25}
+        return parts | {text.strip()}
+
+    dev = set()
+    for line in dev_file.read_text("utf-8").splitlines():
+        if line.strip():
+            dev |= pieces(json.loads(line)["text"])
+    paths = [GOLD] + sorted((ROOT / "exports" / "snapshots").glob("*.json"))
+    paths = [p for p in paths if not p.name.endswith(".meta.json")]
+    training = read_exports(paths, schema)
+    rows = set()
+    for text in training["text"]:
+        rows |= pieces(str(text))
+    assert len(training) >= 1000
+    assert not rows & dev
 
 
 def test_the_gold_set_is_up_to_date_with_its_sources():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 
@@ -125,6 +126,33 @@ def test_the_packaged_english_guidelines_are_the_shared_ones():
     if not shared.exists():
         pytest.skip("../shared/GUIDELINES.md is not here")
     assert default_guidelines()["en"] == shared.read_text("utf-8")
+
+
+# The words each hard-case rule opens with, as the annotator reads them in each language.
+HARD_CASE_RULES = {
+    5: ("Headings and captions follow the same", "سرخیوں اور تصویروں کی عبارتوں"),
+    6: ("Off the topic", "موضوع سے ہٹ کر"),
+    7: ("Acts are not statements", "عمل بیان نہیں"),
+    8: ("Invitations and their acceptance", "دعوت دینا اور اسے قبول کرنا"),
+    9: ("Attribution after the words", "بات کے بعد حوالہ"),
+    10: ("Reporting is not condemning", "خبر دینا مذمت کرنا نہیں"),
+}
+
+
+def _hard_case_rules(html_part: str) -> list[str]:
+    [rules] = re.findall(r"<ol>(.*?)</ol>", html_part, re.DOTALL)
+    return re.findall(r"<li>(.*?)</li>", rules, re.DOTALL)
+
+
+@pytest.mark.parametrize("rule", sorted(HARD_CASE_RULES))
+def test_the_instructions_show_each_hard_case_rule_in_english_and_urdu(schema, rule):
+    english, urdu = instructions(schema).split('<div lang="ur"')
+    for language, part, words in zip(
+        ("en", "ur"), (english, urdu), HARD_CASE_RULES[rule], strict=True
+    ):
+        rules = _hard_case_rules(part)
+        assert len(rules) == 10, (language, len(rules))
+        assert words in rules[rule - 1], (language, rule)
 
 
 def test_a_task_carries_the_unit_and_its_mention_spans(schema):

@@ -25,6 +25,7 @@ class Model(Protocol):
     """What push needs of a model (see `mauqif.model.load_model`)."""
 
     version: str
+    min_confidence: float
 
     def predict_frame(self, frame): ...
 
@@ -81,16 +82,37 @@ def lowest_confidence(
     return float(min(tops)) if tops else 0.0
 
 
+def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: float) -> dict:
+    """The parties whose predicted stance is pre-selected: those the model gives at least
+    `min_confidence`. The others are left open for the annotator to decide."""
+    stance = predicted.get("stance") or {}
+    proba = predicted.get("stance_proba") or {}
+    out = {}
+    for party in party_ids:
+        value = stance.get(party)
+        if value is None:
+            continue
+        sure = (proba.get(party) or {}).get(value)
+        if sure is None or sure >= min_confidence:
+            out[party] = value
+    return out
+
+
 def prediction(
-    unit: dict, schema: Schema, model_version: str, predicted: dict | None = None
+    unit: dict,
+    schema: Schema,
+    model_version: str,
+    predicted: dict | None = None,
+    min_confidence: float = 0.0,
 ) -> dict:
-    """One Label Studio prediction for a unit: mention spans, and the model's answers if any."""
+    """One Label Studio prediction for a unit: mention spans, and the model's answers if any
+    (a party's stance only when the model is at least `min_confidence` sure of it)."""
     result = mention_results(unit["text"], unit.get("mentions") or [])
     out: dict = {"model_version": model_version, "result": result}
     if predicted is not None:
-        stance = predicted.get("stance") or {}
+        stance = confident_stance(predicted, schema.party_ids, min_confidence)
         for party in schema.party_ids:
-            if party in stance and stance[party] is not None:
+            if party in stance:
                 result.append(choice_result(stance_tag(party), str(stance[party])))
         if predicted.get("sentiment") is not None:
             result.append(choice_result(SENTIMENT_TAG, str(predicted["sentiment"])))
@@ -100,10 +122,19 @@ def prediction(
     return out
 
 
-def task(unit: dict, schema: Schema, model_version: str, predicted: dict | None = None) -> dict:
+def task(
+    unit: dict,
+    schema: Schema,
+    model_version: str,
+    predicted: dict | None = None,
+    min_confidence: float = 0.0,
+) -> dict:
     data = {key: unit.get(key) for key in TASK_FIELDS}
     data["context"] = data["context"] or ""
-    return {"data": data, "predictions": [prediction(unit, schema, model_version, predicted)]}
+    return {
+        "data": data,
+        "predictions": [prediction(unit, schema, model_version, predicted, min_confidence)],
+    }
 
 
 def predict_units(units: list[dict], model: Model | None) -> list[dict | None]:
@@ -181,12 +212,21 @@ class PushSummary:
     refreshed: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    suggested: int = 0  # party choices the model pre-selected
+    left_open: int = 0  # party choices left for the annotator (the model was less sure)
+    min_confidence: float | None = None
 
     def line(self) -> str:
-        return (
+        line = (
             f"project {self.project_id}: {self.added} added, {self.skipped} skipped (already there), "
             f"{self.refreshed} refreshed, {self.failed} failed; model version {self.model_version}"
         )
+        if self.min_confidence is not None and (self.suggested or self.left_open):
+            line += (
+                f"; {self.left_open} of {self.suggested + self.left_open} party choices left open "
+                f"(model less than {self.min_confidence:.2f} sure)"
+            )
+        return line
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -204,6 +244,7 @@ def push(
     batch: int = DEFAULT_BATCH,
     refresh: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    min_confidence: float | None = None,
 ) -> PushSummary:
     """Import the units as tasks, one request per batch; sentences already there are skipped.
 
@@ -211,11 +252,20 @@ def push(
     when there is no model) so that annotators see these predictions. With `refresh`, tasks of
     these units that exist, have no annotation and lack this version's prediction get it through
     the predictions import endpoint; annotated tasks are never touched.
+
+    A party's predicted stance is pre-selected only when the model is at least `min_confidence`
+    sure of it (default: the model's own `min_confidence`, from its manifest); the summary
+    counts the choices left open.
     """
     if batch < 1:
         raise StudioError(f"--batch must be at least 1, got {batch}")
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise StudioError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
     version = model.version if model is not None else mentions_version(schema)
-    summary = PushSummary(project_id, version)
+    if model is not None and min_confidence is None:
+        min_confidence = float(getattr(model, "min_confidence", 0.0))
+    threshold = min_confidence or 0.0
+    summary = PushSummary(project_id, version, min_confidence=min_confidence if model else None)
     existing = existing_tasks(studio, project_id)
     # Label Studio accepts a project model version only once predictions of it exist.
     version_set = False
@@ -242,15 +292,18 @@ def push(
         answers = predict_units(todo, model)
         if new:
             tasks = [
-                task(u, schema, version, a) for u, a in zip(new, answers[: len(new)], strict=True)
+                task(u, schema, version, a, threshold)
+                for u, a in zip(new, answers[: len(new)], strict=True)
             ]
-            _import_tasks(studio, project_id, tasks, summary)
+            if _import_tasks(studio, project_id, tasks, summary):
+                _count_choices(summary, answers[: len(new)], schema, threshold)
         if stale:
             predictions = [
-                {**prediction(u, schema, version, a), "task": task_id}
+                {**prediction(u, schema, version, a, threshold), "task": task_id}
                 for (task_id, u), a in zip(stale, answers[len(new) :], strict=True)
             ]
-            _import_predictions(studio, project_id, predictions, summary)
+            if _import_predictions(studio, project_id, predictions, summary):
+                _count_choices(summary, answers[len(new) :], schema, threshold)
         if not version_set and (summary.added or summary.refreshed):
             studio.set_model_version(project_id, version)
             version_set = True
@@ -259,14 +312,25 @@ def push(
     return summary
 
 
-def _import_tasks(studio: Studio, project_id: int, tasks: list[dict], summary: PushSummary) -> None:
-    if _send(studio, studio.sdk.projects.import_tasks, project_id, tasks, "tasks", summary):
+def _count_choices(summary: PushSummary, answers: list, schema: Schema, threshold: float) -> None:
+    for answer in answers:
+        if answer is None:
+            continue
+        chosen = len(confident_stance(answer, schema.party_ids, threshold))
+        summary.suggested += chosen
+        summary.left_open += len(schema.party_ids) - chosen
+
+
+def _import_tasks(studio: Studio, project_id: int, tasks: list[dict], summary: PushSummary) -> bool:
+    sent = _send(studio, studio.sdk.projects.import_tasks, project_id, tasks, "tasks", summary)
+    if sent:
         summary.added += len(tasks)
+    return sent
 
 
 def _import_predictions(
     studio: Studio, project_id: int, predictions: list[dict], summary: PushSummary
-) -> None:
+) -> bool:
     sent = _send(
         studio,
         studio.sdk.projects.import_predictions,
@@ -277,6 +341,7 @@ def _import_predictions(
     )
     if sent:
         summary.refreshed += len(predictions)
+    return sent
 
 
 def _send(studio: Studio, endpoint, project_id: int, items: list[dict], what: str, summary) -> bool:

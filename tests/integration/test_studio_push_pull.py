@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -125,6 +130,7 @@ def test_model_predictions_are_what_annotators_are_served(
             }
         )
     )
+    open_choices = 0
     for unit, want in zip(rest, expected.to_dict("records"), strict=True):
         [newest] = [
             p
@@ -132,10 +138,17 @@ def test_model_predictions_are_what_annotators_are_served(
             if p["model_version"] == model.version
         ]
         got = choices(newest["result"])
+        # A party's answer is pre-selected only when the model is sure enough; else left open.
+        sure = {
+            p
+            for p in schema.party_ids
+            if want["stance_proba"][p][want["stance"][p]] >= model.min_confidence
+        }
         assert got == {
-            **{stance_tag(p): want["stance"][p] for p in schema.party_ids},
+            **{stance_tag(p): want["stance"][p] for p in sure},
             SENTIMENT_TAG: want["sentiment"],
         }
+        open_choices += len(schema.party_ids) - len(sure)
         assert spans(newest["result"]) == sorted(
             (m["start"], m["end"], m["party"]) for m in unit["mentions"]
         )
@@ -144,6 +157,9 @@ def test_model_predictions_are_what_annotators_are_served(
             + [max(want["sentiment_proba"].values())]
         )
         assert newest["score"] == pytest.approx(lowest)
+    # The summary counts the choices of every refreshed task (`rest` is a part of them).
+    assert summary.suggested + summary.left_open == summary.refreshed * len(schema.party_ids)
+    assert summary.left_open >= open_choices
 
     # What the labelling page gets. Opened from the data manager, a task comes with all its
     # predictions and the page pre-labels from the one of the project's model version; in the
@@ -275,3 +291,38 @@ def test_pull_writes_a_snapshot_and_a_labels_table_matching_the_annotations(
     second = pull(admin, admin.project(project_id=setup.project_id), schema, tmp_path)
     assert second.snapshot != result.snapshot and result.snapshot.read_bytes() == before
     assert len(list((tmp_path / "snapshots").glob("*.meta.json"))) == 2
+
+
+def test_two_pushes_at_once_into_one_project_add_each_sentence_once(
+    local_server, admin, new_project, sample_dir
+):
+    """The second push waits for the first (the project's lock), then finds everything there."""
+    setup = new_project()
+    articles = sorted(sample_dir.glob("*.txt"))[5:9]
+    command = [
+        str(Path(sys.executable).parent / "mauqif"),
+        "push",
+        *map(str, articles),
+        "--home",
+        str(local_server.local.home),
+        "--project",
+        str(setup.project_id),
+        "--no-model",
+        "--batch",
+        "5",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LABEL_STUDIO_")}
+    runs = [
+        subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(2)
+    ]
+    outputs = [r.communicate(timeout=300)[0] for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], outputs
+    counts = sentence_counts(admin, setup.project_id)
+    n = sum(counts.values())
+    assert n > 0 and set(counts.values()) == {1}
+    added = sorted(int(re.search(r"(\d+) added", o).group(1)) for o in outputs)
+    assert added == [0, n], outputs
+    assert local_server.api_key not in "".join(outputs)
