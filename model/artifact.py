@@ -174,10 +174,13 @@ def read_manifest(path: str | Path) -> dict:
 
 
 def resolve_model_dir(path: str | Path) -> Path:
-    """A model directory as given, or the current model of a models root."""
+    """A model directory as given, or the current model of a models root (given as the root or
+    as its `current` pointer file, as in `--model models/current`)."""
     path = Path(path)
     if not path.exists():
         raise ArtifactError(f"{path}: no such model directory; train one with `mauqif train`")
+    if path.is_file() and path.name == CURRENT:
+        return current_model_dir(path.parent)
     if not (path / MANIFEST).exists() and (path / CURRENT).exists():
         return current_model_dir(path)
     return path

@@ -112,6 +112,7 @@ def test_current_names_the_promoted_version(saved, schema):
     promote(root, saved.name)
     assert current_model_dir(root) == saved
     assert load_model(root, schema).version == saved.name  # a models root means its current model
+    assert load_model(root / "current", schema).version == saved.name  # … and so does its pointer
     (root / "current").write_text("gone\n")
     with pytest.raises(ArtifactError, match="names 'gone', which is not a model directory"):
         current_model_dir(root)
