@@ -6,11 +6,15 @@ set -euo pipefail
 
 PACKAGES=(chromium fonts-noto-core)
 
+installed() {
+    # dpkg's own record; no `fc-list | grep -q` (with pipefail, grep's early exit fails the pipe).
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-if ! fc-list 2>/dev/null | grep -qi "Noto Nastaliq Urdu"; then
-    missing+=(fonts-noto-core)
-fi
+for package in "${PACKAGES[@]}"; do
+    installed "$package" || missing+=("$package")
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
