@@ -175,16 +175,29 @@ def _figures_table(figures: dict, parties: list[str]) -> str:
     return "\n".join(lines)
 
 
-@click.command()
-@inputs_argument
-@with_output
-@click.option(
+def _model(model_path: Path | None, schema):
+    """(where, the model) of --model, else of models/current; a clean error when there is none."""
+    from mauqif.model import current_model_dir, load_model
+
+    path = model_path or run(current_model_dir)
+    if path is None:
+        raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
+    return path, run(load_model, path, schema)
+
+
+model_option = click.option(
     "--model",
     "model_path",
     type=click.Path(path_type=Path),
     default=None,
     help="Model directory, or a models directory to use its current model (default: models/current).",
 )
+
+
+@click.command()
+@inputs_argument
+@with_output
+@model_option
 @click.option(
     "-j",
     "--jobs",
@@ -230,7 +243,6 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
     from tqdm import tqdm
 
     from mauqif.annotate.tables import infer_format, write_rows
-    from mauqif.model import current_model_dir, load_model
     from mauqif.model.predict import PREDICTION_COLUMNS, predict_articles, predict_sentences
 
     if jobs == 0:
@@ -238,10 +250,7 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
             "give a number of processes (-1 for one per core), not 0", param_hint="-j"
         )
     schema = run(load_schema, schema_path)
-    path = model_path or run(current_model_dir)
-    if path is None:
-        raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
-    model = run(load_model, path, schema)
+    path, model = _model(model_path, schema)
     report = SkipReport()
     predict_rows = predict_sentences if as_sentences else predict_articles
     with tqdm(unit=" sentences", file=sys.stderr, desc="predict", disable=not progress) as bar:
@@ -295,13 +304,7 @@ def agreement(exports, by, schema_path):
 
 @click.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Model directory, or a models directory to use its current model (default: models/current).",
-)
+@model_option
 @click.option(
     "--report",
     "report_path",
@@ -339,15 +342,11 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     from datetime import UTC, datetime
 
     from mauqif.annotate.tables import write_bytes_atomic
-    from mauqif.model import current_model_dir, load_model
     from mauqif.model.report import render_evaluation_html, render_evaluation_text
     from mauqif.model.scoring import evaluate_files
 
     schema = run(load_schema, schema_path)
-    path = model_path or run(current_model_dir)
-    if path is None:
-        raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
-    model = run(load_model, path, schema)
+    path, model = _model(model_path, schema)
     click.echo(f"model {model.version} ({path})", err=True)
     report = SkipReport()
     result = run(evaluate_files, model, data, on_skip=report)

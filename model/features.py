@@ -21,7 +21,7 @@ import math
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
@@ -476,7 +476,14 @@ class _SentenceCues:
     impersonal: bool = False
     expert: bool = False
     context_expert: bool = False
-    context_speakers: frozenset = frozenset()  # parties that speak in the context sentence
+    # Per party named in the context: `_spoke` of the context marked for it (computed once here,
+    # read by every pair of the sentence).
+    context_spoke: dict = field(default_factory=dict)
+
+    @property
+    def context_speakers(self) -> frozenset:
+        """The parties that speak in the context sentence."""
+        return frozenset(p for p, spoke in self.context_spoke.items() if any(spoke[1:]))
 
     @classmethod
     def of(cls, v: View, topic: TopicCues | None = None) -> _SentenceCues:
@@ -507,9 +514,7 @@ class _SentenceCues:
             impersonal=_impersonal(words),
             expert=bool(present & _lexicon(EXPERT_WORDS)),
             context_expert=bool(set(context_words) & _lexicon(EXPERT_WORDS)),
-            context_speakers=frozenset(
-                p for p in context_parties if any(_spoke(_marked(v.context, p))[1:])
-            ),
+            context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
         )
 
 
@@ -542,7 +547,7 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
             after = marked[i + 1 + ahead.index(ERGATIVE) + 1 :]
             reported = reported or any(w in verbs for w in after)
         attributed = attributed or any(w in attribution for w in ahead)
-        if ahead[:2] and ahead[0] in GENITIVES:
+        if ahead and ahead[0] in GENITIVES:
             attributed = attributed or any(
                 w in verbs for w in marked[i + 2 : i + 2 + 2 * LOOKAHEAD]
             )
@@ -551,7 +556,7 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
 
 def _impersonal(words: list[str]) -> bool:
     """A reporting verb or خیال / سمجھا followed by جاتا/جاتی/جاتے: "it is believed / said"."""
-    verbs = _lexicon(REPORTING_VERBS) | _lexicon(("خیال", "سمجھا", "کیا", "بتایا"))
+    verbs = _lexicon((*REPORTING_VERBS, "خیال", "سمجھا", "کیا", "بتایا"))
     impersonal = _lexicon(IMPERSONAL)
     return any(w in impersonal and i and words[i - 1] in verbs for i, w in enumerate(words))
 
@@ -575,7 +580,8 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
     parties = [t for t in marked if t in (TARGET, OTHER)]
     ergative, reported, attributed = _spoke(marked) if in_sentence else (False, False, False)
     source = reported or attributed
-    c_ergative, c_reported, c_attributed = _spoke(context) if in_context else (False, False, False)
+    # The context's `_spoke` for this party, shared with the sentence's other pairs.
+    c_ergative, c_reported, c_attributed = shared.context_spoke.get(party, (False, False, False))
     context_source = c_reported or c_attributed
     pronoun = shared.pronoun
     out = [f"p_{party}"]
