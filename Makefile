@@ -10,8 +10,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# PYTHONWARNINGS=ignore: setuptools prints a screen of "Editable installation" notices for the
+# package-dir layout (mauqif.annotate lives in annotate/); they say nothing actionable.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[server,dev]'
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[server,dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

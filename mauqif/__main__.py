@@ -1,3 +1,4 @@
-from mauqif.cli import main
+from mauqif.cli.main import main
 
-main()
+if __name__ == "__main__":
+    main()

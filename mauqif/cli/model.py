@@ -10,20 +10,17 @@ import click
 
 from mauqif.annotate.exceptions import InputError
 from mauqif.annotate.schema import load_schema
-from mauqif.cli import SkipReport, inputs_argument, run, schema_option, with_output
-
-try:  # The Label Studio half, for `train --from-studio`.
-    from mauqif.cli_studio import connection_options, project_options
-except ImportError:  # pragma: no cover - only without the Label Studio half
-    connection_options = project_options = None
-
-
-def _studio_options(f):
-    if connection_options is None:
-        for name in ("url", "api_key", "home", "data_dir", "project_id", "title"):
-            f = click.option(f"--{name.replace('_', '-')}", name, default=None, hidden=True)(f)
-        return f
-    return connection_options(project_options(f))
+from mauqif.cli.common import (
+    SkipReport,
+    connection_options,
+    current_model,
+    inputs_argument,
+    model_option,
+    open_studio,
+    project_options,
+    schema_option,
+    with_output,
+)
 
 
 @click.command()
@@ -70,7 +67,8 @@ def _studio_options(f):
 )
 @click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
 @schema_option
-@_studio_options
+@connection_options
+@project_options
 def train(
     data,
     from_studio,
@@ -99,7 +97,7 @@ def train(
 
         mauqif train --data exports/gold --promote auto
     """
-    schema = run(load_schema, schema_path)
+    schema = load_schema(schema_path)
     paths = list(data)
     if from_studio:
         snapshot = _pull(url, api_key, home, data_dir, project_id, title, schema)
@@ -112,8 +110,7 @@ def train(
     for path in data:
         if not path.exists():
             report(InputError(str(path), "no such file or directory"))
-    result = run(
-        retrain,
+    result = retrain(
         paths or DEFAULT_DATA,
         models,
         promote_mode,
@@ -134,18 +131,12 @@ def train(
 
 
 def _pull(url, api_key, home, data_dir, project_id, title, schema) -> Path:
-    """Pull a snapshot into exports/ through the Label Studio half."""
-    try:
-        from mauqif.annotate.studio import pull
-        from mauqif.cli_studio import open_studio
-    except ImportError as exc:
-        raise click.ClickException(
-            f"--from-studio needs the Label Studio half of mauqif (mauqif.annotate.studio), which cannot be "
-            f"imported here ({exc}); run `mauqif pull` separately, then `mauqif train`"
-        ) from None
+    """Pull a fresh snapshot of the project into exports/."""
+    from mauqif.annotate.studio import pull
+
     studio = open_studio(url, api_key, home or Path(".mauqif"), data_dir)
-    project = run(studio.project, title, project_id)
-    return run(pull, studio, project, schema, "exports").snapshot
+    project = studio.project(title, project_id)
+    return pull(studio, project, schema, "exports").snapshot
 
 
 def _fmt(x) -> str:
@@ -173,25 +164,6 @@ def _figures_table(figures: dict, parties: list[str]) -> str:
             f"{_fmt(fig['stance']['all']['macro_f1'])} {per_party} {_fmt(fig['sentiment']['macro_f1']):>9}"
         )
     return "\n".join(lines)
-
-
-def _model(model_path: Path | None, schema):
-    """(where, the model) of --model, else of models/current; a clean error when there is none."""
-    from mauqif.model import current_model_dir, load_model
-
-    path = model_path or run(current_model_dir)
-    if path is None:
-        raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
-    return path, run(load_model, path, schema)
-
-
-model_option = click.option(
-    "--model",
-    "model_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Model directory, or a models directory to use its current model (default: models/current).",
-)
 
 
 @click.command()
@@ -249,15 +221,15 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
         raise click.BadParameter(
             "give a number of processes (-1 for one per core), not 0", param_hint="-j"
         )
-    schema = run(load_schema, schema_path)
-    path, model = _model(model_path, schema)
+    schema = load_schema(schema_path)
+    path, model = current_model(model_path, schema)
     report = SkipReport()
     predict_rows = predict_sentences if as_sentences else predict_articles
     with tqdm(unit=" sentences", file=sys.stderr, desc="predict", disable=not progress) as bar:
         rows = predict_rows(
             model, inputs, on_skip=report, chunk_size=chunk_size, n_jobs=jobs, progress=bar.update
         )
-        count = run(write_rows, rows, output, infer_format(output, fmt), PREDICTION_COLUMNS)
+        count = write_rows(rows, output, infer_format(output, fmt), PREDICTION_COLUMNS)
     click.echo(f"{count} sentences predicted with model {model.version}", err=True)
     report.finish()
 
@@ -287,10 +259,10 @@ def agreement(exports, by, schema_path):
     from mauqif.annotate.labels import agreement as kappa_table
     from mauqif.annotate.labels import read_exports
 
-    schema = run(load_schema, schema_path)
+    schema = load_schema(schema_path)
     report = SkipReport()
-    table = run(read_exports, exports, schema, report)
-    result = run(kappa_table, table, schema, by=by)
+    table = read_exports(exports, schema, report)
+    result = kappa_table(table, schema, by=by)
     if result.empty:
         click.echo("no sentence has two annotations by different annotators")
     else:
@@ -345,11 +317,11 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     from mauqif.model.report import render_evaluation_html, render_evaluation_text
     from mauqif.model.scoring import evaluate_files
 
-    schema = run(load_schema, schema_path)
-    path, model = _model(model_path, schema)
+    schema = load_schema(schema_path)
+    path, model = current_model(model_path, schema)
     click.echo(f"model {model.version} ({path})", err=True)
     report = SkipReport()
-    result = run(evaluate_files, model, data, on_skip=report)
+    result = evaluate_files(model, data, on_skip=report)
     files = len(result.sources)
     click.echo(f"{result.units} units from {files} file{'s' if files != 1 else ''}", err=True)
     for note in result.notes:
@@ -360,12 +332,12 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     else:
         click.echo(render_evaluation_text(result, schema))
         if json_path:
-            run(write_bytes_atomic, json_path, as_json.encode("utf-8"))
+            write_bytes_atomic(json_path, as_json.encode("utf-8"))
             click.echo(f"json   {json_path}", err=True)
     if report_path:
         created_at = datetime.now(UTC).isoformat(timespec="seconds")
         html = render_evaluation_html(result, schema, created_at)
-        run(write_bytes_atomic, report_path, html.encode("utf-8"))
+        write_bytes_atomic(report_path, html.encode("utf-8"))
         click.echo(f"report {report_path}", err=True)
     report.finish("file")
 

@@ -1,7 +1,7 @@
 """Commands: studio, setup, push, pull, demo: everything that talks to Label Studio.
 
 This is where the two halves meet: push asks the model (when there is one) for pre-annotations,
-demo trains one from the gold set. Environment variables are read here, by click, and nowhere else.
+demo trains one on the gold set the way `mauqif train` does.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import warnings
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -19,102 +18,31 @@ import click
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.schema import load_schema
-from mauqif.annotate.studio import (
-    DEFAULT_TITLE,
-    SAMPLING,
-    LocalStudio,
-    NotConfigured,
-    Studio,
-    connect,
-    pull,
-    push,
-    start,
-    status,
-    stop,
-)
+from mauqif.annotate.studio import LocalStudio, connect, pull, push, start, status, stop
 from mauqif.annotate.studio.locks import ProjectBusy, project_lock
-from mauqif.cli import SkipReport, inputs_argument, run, schema_option, units_reporting_skips
-
-# The SDK pulls in google-api-core, which warns about this Python's end of life on every import.
-warnings.filterwarnings("ignore", message=".*Google will stop supporting.*", category=FutureWarning)
+from mauqif.cli.common import (
+    Group,
+    SkipReport,
+    connection_options,
+    current_model,
+    home_options,
+    inputs_argument,
+    open_studio,
+    project_options,
+    sampling_option,
+    schema_option,
+    title_option,
+    units_reporting_skips,
+)
 
 GOLD = Path("exports/gold/gold.json")
 MODELS = Path("models")
 
 
-def home_options(f):
-    f = click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Label Studio's data directory (default: HOME/studio).",
-    )(f)
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path(".mauqif"),
-        envvar="MAUQIF_HOME",
-        show_default=True,
-        help="Where the local server's credentials and data live (env MAUQIF_HOME).",
-    )(f)
-
-
-def connection_options(f):
-    f = click.option(
-        "--api-key",
-        envvar="LABEL_STUDIO_API_KEY",
-        default=None,
-        help="API key: legacy token or personal access token (env LABEL_STUDIO_API_KEY). Never printed.",
-    )(f)
-    f = click.option(
-        "--url",
-        envvar="LABEL_STUDIO_URL",
-        default=None,
-        help="Label Studio URL (env LABEL_STUDIO_URL). Default: the local server of --home.",
-    )(f)
-    return home_options(f)
-
-
-def project_options(f):
-    f = click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")(
-        f
-    )
-    return click.option(
-        "--project", "project_id", type=int, default=None, help="Project id (instead of --title)."
-    )(f)
-
-
-def sampling_option(f):
-    return click.option(
-        "--sampling",
-        type=click.Choice(list(SAMPLING)),
-        default=None,
-        help="Order tasks are served in; `uncertainty` serves the model's least sure sentences first.",
-    )(f)
-
-
-def _address(url: str | None, api_key: str | None, local: LocalStudio) -> tuple[str, str | None]:
-    if url:
-        return url, api_key
-    credentials = local.credentials()
-    if credentials is None:
-        raise NotConfigured(
-            f"no Label Studio to talk to: no --url given and no local server in {local.home}; "
-            "start one with `mauqif studio start`, or give --url and --api-key"
-        )
-    return credentials.url, api_key or credentials.api_key
-
-
-def open_studio(url: str | None, api_key: str | None, home: Path, data_dir: Path | None) -> Studio:
-    """The server the options name: --url/--api-key, else the local one of --home."""
-    url, api_key = run(_address, url, api_key, LocalStudio(home, data_dir))
-    return run(connect, url, api_key)
-
-
 # ---- studio start | stop | status --------------------------------------------------------------
 
 
-@click.group()
+@click.group(cls=Group)
 def studio():
     """The local Label Studio server (embedded default): start, stop, status.
 
@@ -151,10 +79,10 @@ def studio_start(home, data_dir, port, timeout):
         mauqif studio start --port 8080
     """
     local = LocalStudio(home, data_dir)
-    if not run(status, local).running:
+    if not status(local).running:
         click.echo("starting Label Studio (the first start takes a minute)…", err=True)
-    state = run(start, local, port=port, timeout=timeout, base_env=dict(os.environ))
-    credentials = run(local.credentials)
+    state = start(local, port=port, timeout=timeout, base_env=dict(os.environ))
+    credentials = local.credentials()
     verb = "already running" if state.reused else "running"
     click.echo(f"Label Studio is {verb} at {state.url} (pid {state.pid})")
     if credentials:
@@ -170,7 +98,7 @@ def studio_stop(home, data_dir):
 
         mauqif studio stop
     """
-    stopped = run(stop, LocalStudio(home, data_dir))
+    stopped = stop(LocalStudio(home, data_dir))
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 
 
@@ -186,7 +114,7 @@ def studio_status(home, data_dir, as_json):
 
         mauqif studio status --json
     """
-    state = run(status, LocalStudio(home, data_dir))
+    state = status(LocalStudio(home, data_dir))
     if as_json:
         data = state.to_dict()
         data.pop("reused", None)
@@ -204,7 +132,7 @@ def studio_status(home, data_dir, as_json):
 
 @click.command()
 @connection_options
-@click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")
+@title_option
 @schema_option
 @click.option(
     "--guidelines",
@@ -226,7 +154,7 @@ def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling
     """
     from mauqif.annotate.studio.config import read_guidelines
 
-    schema = run(load_schema, schema_path)
+    schema = load_schema(schema_path)
     texts = None
     if guidelines:
         pairs = {}
@@ -238,31 +166,13 @@ def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling
                     param_hint="--guidelines",
                 )
             pairs[lang] = path
-        texts = run(read_guidelines, pairs)
+        texts = read_guidelines(pairs)
     studio_ = open_studio(url, api_key, home, data_dir)
-    result = run(studio_.setup_project, schema, title, texts, sampling)
+    result = studio_.setup_project(schema, title, texts, sampling)
     verb = "created" if result.created else ("updated" if result.config_changed else "up to date")
     click.echo(
         f"project {result.project_id} {result.title!r} {verb} at {studio_.url}/projects/{result.project_id}"
     )
-
-
-def _load_model(model_dir: Path | None, no_model: bool, schema):
-    """The model push predicts with: --model, else the current one; None without a model."""
-    if no_model:
-        return None
-    try:
-        from mauqif.model import current_model_dir, load_model
-    except ImportError:
-        if model_dir is not None:
-            raise click.ClickException(
-                "the model package is not available here; push with --no-model"
-            ) from None
-        return None
-    path = model_dir or run(current_model_dir)
-    if path is None:
-        return None
-    return run(load_model, path, schema)
 
 
 @contextmanager
@@ -360,10 +270,10 @@ def push_command(
     """
     from tqdm import tqdm
 
-    schema = run(load_schema, schema_path)
+    schema = load_schema(schema_path)
     studio_ = open_studio(url, api_key, home, data_dir)
-    project = run(studio_.project, title, project_id)
-    model = _load_model(model_dir, no_model, schema)
+    project = studio_.project(title, project_id)
+    model = None if no_model else current_model(model_dir, schema, required=False)[1]
     report = SkipReport()
     segmenter = Segmenter.default(schema)
     units = units_reporting_skips(segmenter, iter_articles(inputs, on_skip=report), report)
@@ -371,8 +281,7 @@ def push_command(
         _push_lock(home, studio_.url, project.id, wait),
         tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar,
     ):
-        summary = run(
-            push,
+        summary = push(
             studio_,
             project.id,
             units,
@@ -384,7 +293,7 @@ def push_command(
             min_confidence=min_confidence,
         )
     if sampling:
-        run(studio_.set_sampling, project.id, sampling)
+        studio_.set_sampling(project.id, sampling)
     click.echo(summary.line())
     for error in summary.errors:
         click.echo(f"failed: {error}", err=True)
@@ -418,10 +327,10 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
 
         mauqif pull --title "stance 2025" -o exports/
     """
-    schema = run(load_schema, schema_path)
+    schema = load_schema(schema_path)
     studio_ = open_studio(url, api_key, home, data_dir)
-    project = run(studio_.project, title, project_id)
-    result = run(pull, studio_, project, schema, out_dir)
+    project = studio_.project(title, project_id)
+    result = pull(studio_, project, schema, out_dir)
     click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
     click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
     if result.unknown:
@@ -435,20 +344,6 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
 # ---- demo --------------------------------------------------------------------------------------
 
 
-def _train_from_gold(gold: Path, schema) -> Path:
-    """Train a model on the gold set, save it under models/ and make it current."""
-    from mauqif.annotate.labels import aggregate, read_exports
-    from mauqif.model import save_model, train_model
-    from mauqif.model.artifact import promote
-
-    table = run(read_exports, [gold])
-    sentences, _report = run(aggregate, table, schema)
-    model = run(train_model, sentences, schema)
-    path = run(save_model, model, MODELS)
-    run(promote, MODELS, model.version)
-    return path
-
-
 @click.command()
 @home_options
 @click.option(
@@ -457,7 +352,7 @@ def _train_from_gold(gold: Path, schema) -> Path:
     default=None,
     help="Port of the local server (default: the last one, else a free one).",
 )
-@click.option("--title", default=None, help=f"Project title (default: {DEFAULT_TITLE!r}).")
+@title_option
 def demo(home, data_dir, port, title):
     """The main job: local Label Studio, the project, a model, the sample articles pushed.
 
@@ -469,31 +364,36 @@ def demo(home, data_dir, port, title):
 
         mauqif demo
     """
-    schema = run(load_schema)
+    schema = load_schema()
     local = LocalStudio(home, data_dir)
-    if not run(status, local).running:
+    if not status(local).running:
         click.echo("1/4 starting Label Studio (the first start takes a minute)…", err=True)
-    state = run(start, local, port=port, base_env=dict(os.environ))
+    state = start(local, port=port, base_env=dict(os.environ))
     click.echo(
         f"1/4 Label Studio {'was already running' if state.reused else 'started'} at {state.url}",
         err=True,
     )
-    credentials = run(local.credentials)
-    studio_ = run(connect, credentials.url, credentials.api_key)
-    setup = run(studio_.setup_project, schema, title)
+    credentials = local.credentials()
+    studio_ = connect(credentials.url, credentials.api_key)
+    setup = studio_.setup_project(schema, title)
     click.echo(
         f"2/4 project {setup.project_id} {'created' if setup.created else 'ready'}", err=True
     )
 
-    model = _load_model(None, False, schema)
+    _path, model = current_model(None, schema, required=False)
     if model is None:
         if not GOLD.exists():
             raise click.ClickException(
                 f"no model in {MODELS}/ and no gold set at {GOLD}; run the demo from the repository root"
             )
-        click.echo(f"3/4 training a model on {GOLD}…", err=True)
-        _train_from_gold(GOLD, schema)
-        model = _load_model(None, False, schema)
+        from mauqif.model.train import retrain
+
+        click.echo(
+            f"3/4 training a model on {GOLD} (cross-validated, as `mauqif train` does)…", err=True
+        )
+        result = retrain([GOLD], MODELS, "always", schema=schema, with_learning_curve=False)
+        click.echo(f"3/4 model {result.version}; report {result.report}", err=True)
+        _path, model = current_model(None, schema)
     else:
         click.echo(f"3/4 model {model.version}", err=True)
 
@@ -501,7 +401,7 @@ def demo(home, data_dir, port, title):
         resources.files("mauqif.annotate").joinpath("samples", "articles")
     ) as samples:
         units = Segmenter.default(schema).iter_units(iter_articles([samples]))
-        summary = run(push, studio_, setup.project_id, units, schema, model=model)
+        summary = push(studio_, setup.project_id, units, schema, model=model)
     click.echo(f"4/4 {summary.line()}", err=True)
 
     # The one place the password is shown: the user needs it to log in.
