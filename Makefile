@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint format gold clean system-packages
+.PHONY: demo test faults bench lint format gold clean system-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ system-packages:
 
 test: $(STAMP) system-packages
 	$(BIN)/python -m pytest
+	$(MAKE) faults
+
+# The fault suite: real commands against a real Label Studio, broken on purpose (killed, stopped,
+# full disk, corrupt files, hostile input); prints a table of expected and observed outcomes.
+# It mounts small tmpfs file systems, so it runs as root (those rows are skipped otherwise).
+faults: $(STAMP)
+	$(BIN)/python -m pytest tests/faults -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -16,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import InputError, raise_input_error
-from .schema import MENTIONS_TAG, SENTIMENT_TAG, Schema, load_schema, stance_tag
+from .schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
+from .tables import jsonl_objects
 
 META_SUFFIX = ".meta.json"
 
@@ -199,17 +200,13 @@ def read_label_rows(
         raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
     questions = _questions(schema)
     rows = []
-    for lineno, raw in enumerate(lines, 1):
-        if lineno == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-        if not raw.strip():
-            continue
+    for lineno, parsed in jsonl_objects(lines, str(path)):
         try:
-            row = label_row(
-                json.loads(raw.decode("utf-8")), questions, f"{path.name}:{lineno}", path.stem
-            )
-        except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-            reason = _row_problem(exc)
+            if isinstance(parsed, InputError):
+                raise ValueError(parsed.reason)
+            row = label_row(parsed, questions, f"{path.name}:{lineno}", path.stem)
+        except ValueError as exc:
+            reason = str(exc)
             if not rows:
                 raise InputError(
                     str(path), f"is not JSONL label rows (line {lineno} {reason})"
@@ -221,14 +218,6 @@ def read_label_rows(
         raise InputError(str(path), "is empty")
     columns = [*LABEL_ROW_COLUMNS[:4], *question_columns(schema), *LABEL_ROW_COLUMNS[4:]]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _row_problem(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "is not UTF-8"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"is not valid JSON ({exc.msg})"
-    return str(exc)
 
 
 def label_row(row, questions: dict, default_id: str, default_article: str) -> dict:
@@ -294,6 +283,8 @@ def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = Non
     makes every stance choice required, so a missing one means the annotator never gave it.
     Choices the schema does not know are listed in `unknown`, never silently dropped.
     """
+    from .studio.results import parse_result  # see _questions
+
     users = {str(k): v for k, v in (users or {}).items()}
     questions = _questions(schema)
     rows = []
@@ -304,10 +295,12 @@ def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = Non
             str(sentence_id) if sentence_id not in (None, "") else f"task-{task.get('id')}"
         )
         article_id = data.get("article_id")
+        text = data.get("text") if isinstance(data.get("text"), str) else None
         for annotation in task.get("annotations", []) or []:
-            labels, mentions, unknown = _parse_result(
-                annotation.get("result") or [], questions, schema
+            parsed = parse_result(
+                annotation.get("result") or [], schema, text=text, questions=questions
             )
+            labels, mentions, unknown = parsed.labels, parsed.mentions, parsed.unknown
             row = {
                 "sentence_id": sentence_id,
                 "article_id": str(article_id) if article_id not in (None, "") else sentence_id,
@@ -339,53 +332,11 @@ def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = Non
 
 
 def _questions(schema: Schema) -> dict[str, dict[str, str]]:
-    """from_name → {accepted choice text → value id}. The id is what Label Studio exports; the
-    English and Urdu names are accepted too, in case a label config shows them as values."""
+    """from_name → {accepted choice text → value id} (see `results.accepted_choices`)."""
+    # Imported here, not at the top: the studio package imports this module for its tables.
+    from .studio.results import accepted_choices
 
-    def accepted(values) -> dict[str, str]:
-        out = {}
-        for v in values:
-            out.update({v.en: v.value, v.ur: v.value})
-        out.update({v.value: v.value for v in values})
-        return out
-
-    questions = {stance_tag(p): accepted(schema.stance) for p in schema.party_ids}
-    questions[SENTIMENT_TAG] = accepted(schema.sentiment)
-    return questions
-
-
-def _parse_result(result: list, questions: dict, schema: Schema) -> tuple[dict, list, list]:
-    labels: dict[str, str | None] = {q: None for q in questions}
-    mentions, unknown = [], []
-    party_ids = set(schema.party_ids)
-    for item in result:
-        if not isinstance(item, dict):
-            unknown.append({"from_name": None, "value": item})
-            continue
-        name, value = item.get("from_name"), item.get("value") or {}
-        if name == MENTIONS_TAG and "labels" in value:
-            for label in value.get("labels") or []:
-                if label in party_ids and isinstance(value.get("start"), int):
-                    mentions.append(
-                        {
-                            "party": label,
-                            "start": value["start"],
-                            "end": value.get("end"),
-                            "alias": value.get("text", ""),
-                        }
-                    )
-                else:
-                    unknown.append({"from_name": name, "value": label})
-            continue
-        choices = value.get("choices")
-        if name in questions and isinstance(choices, list) and len(choices) == 1:
-            known = questions[name].get(choices[0])
-            if known is not None:
-                labels[name] = known
-                continue
-        unknown.append({"from_name": name, "value": choices if choices is not None else value})
-    mentions.sort(key=lambda m: (m["start"], m["party"]))
-    return labels, mentions, unknown
+    return accepted_choices(schema)
 
 
 def _annotator(completed_by, users: dict) -> str:
@@ -400,13 +351,60 @@ def _annotator(completed_by, users: dict) -> str:
 # Aggregation (pure)
 
 
+def independent_passes(table: pd.DataFrame) -> pd.DataFrame:
+    """The annotations that are independent passes: not cancelled, and not an adjudication.
+
+    An adjudication is a ground-truth annotation created after at least two other live
+    annotations of the same sentence (the reviewer's verdict `mauqif adjudicate` brings back, the
+    lead's decision in the gold set): it settles a disagreement and is no new pass. A ground-truth
+    first pass (the gold set marks the first pass ground truth where the passes agreed) is a pass.
+    """
+    if not len(table):
+        return table
+    live = table[~table["cancelled"].astype(bool)]
+    order = live.assign(
+        _created=live["created_at"].fillna("").astype(str),
+        _id=pd.to_numeric(live["annotation_id"], errors="coerce"),
+        _pos=range(len(live)),
+    ).sort_values(["_created", "_id", "_pos"], kind="stable")
+    earlier = order.groupby("sentence_id", sort=False).cumcount()
+    adjudication = order["ground_truth"].astype(bool) & (earlier >= 2)
+    kept = order[~adjudication].sort_values("_pos")
+    return kept.drop(columns=["_created", "_id", "_pos"])
+
+
+LABEL_SOURCES = ("agreement", "adjudication", "majority", "single annotator")
+
+
+def label_sources_line(report: dict) -> str:
+    """One line saying where the labels of an `aggregate` report come from."""
+    sources = report.get("label_sources") or {}
+    parts = ", ".join(f"{sources.get(k, 0)} {k}" for k in LABEL_SOURCES)
+    return f"sentences labelled by: {parts}"
+
+
+def _label_source(records: list[dict], passes: list[dict], questions: list[str]) -> str:
+    """Where a sentence's labels come from: an adjudication, annotators who all agree, a majority
+    of annotators who do not, or a single annotator."""
+    if len(passes) < len(records) and any(r["ground_truth"] for r in records):
+        return "adjudication"
+    annotators = {str(r["annotator"]) for r in passes}
+    if len(annotators) < 2:
+        return "single annotator"
+    for q in questions:
+        if len({r[q] for r in passes if _present(r[q])}) > 1:
+            return "majority"
+    return "agreement"
+
+
 def aggregate(table: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, dict]:
     """One row per sentence: its labels and where they came from.
 
     Cancelled annotations are ignored. An annotation marked ground truth (the adjudicated one)
     decides every question it answers; otherwise each question takes the majority of the
     annotations that answer it. A tie leaves the question unlabelled (NaN) and is counted in the
-    report, with the sentence ids.
+    report, with the sentence ids. `report["label_sources"]` counts the sentences whose labels
+    come from annotators who all agree, an adjudication, a majority, or a single annotator.
     """
     questions = question_columns(schema)
     live = table[~table["cancelled"].astype(bool)] if len(table) else table
@@ -420,10 +418,19 @@ def aggregate(table: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, dict]:
         "ties": {q: 0 for q in questions},
         "tied_sentences": {q: [] for q in questions},
         "unknown_choices": int(sum(len(u) for u in table["unknown"])) if len(table) else 0,
+        "label_sources": dict.fromkeys(LABEL_SOURCES, 0),
     }
+    passes = independent_passes(table)
+    pass_ids = (
+        set(zip(passes["sentence_id"], passes["annotation_id"], strict=True))
+        if len(passes)
+        else set()
+    )
     rows = []
     for sentence_id, group in live.groupby("sentence_id", sort=False):
         records = group.to_dict("records")
+        independent = [r for r in records if (sentence_id, r["annotation_id"]) in pass_ids]
+        report["label_sources"][_label_source(records, independent, questions)] += 1
         truth = [r for r in records if r["ground_truth"]]
         if len(truth) > 1:
             report["several_ground_truth"] += 1
@@ -491,19 +498,16 @@ def majority(values: Iterable) -> tuple[str | None, bool]:
 
 
 def cohen_kappa(a: Sequence, b: Sequence) -> float:
-    """Cohen's kappa of two annotators' answers to the same items (NaN when chance agreement is
-    total, i.e. both gave one and the same label to everything)."""
+    """Cohen's kappa of two annotators' answers to the same items: scikit-learn's
+    `cohen_kappa_score`, NaN when it is undefined (no items, or both gave one and the same label
+    to everything, so that chance agreement is total)."""
     if len(a) != len(b):
         raise ValueError("both annotators must answer the same items")
-    n = len(a)
-    if n == 0:
+    if len(a) == 0 or len(set(a) | set(b)) < 2:
         return float("nan")
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    ca, cb = Counter(a), Counter(b)
-    expected = sum(ca[k] * cb[k] for k in ca) / (n * n)
-    if expected == 1:
-        return float("nan")
-    return (observed - expected) / (1 - expected)
+    from sklearn.metrics import cohen_kappa_score
+
+    return float(cohen_kappa_score(a, b))
 
 
 def agreement(

@@ -11,6 +11,8 @@ from .schema import Schema
 # A dateline opens a paragraph with a place and the agency or a colon: `ٹوکیو(یو این پی)`,
 # `سیئول:`. It names where the news comes from, not a speaker.
 DATELINE_AFTER = re.compile(r"\s*(\(|:|：|-|–|—)")
+NON_SPACE = re.compile(r"\S")
+WORD_CHARS = 40  # longer than any word of Urdu news (the longest are about 20 letters)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class MentionFinder:
 
     def find(self, text: str, *, paragraph_start: bool = False) -> list[dict]:
         norm, origin = normalize_with_map(text)
+        # Where the text proper starts: a dateline must open it (found once, not per match).
+        opening = NON_SPACE.search(norm)
+        first = opening.start() if opening else len(norm)
         mentions = []
         # One pass of one alternation, longest alias first: at each position the longest alias
         # wins (شمالی کوریائی over شمالی کوریا, a compound or a non-mention over its parts).
@@ -60,7 +65,7 @@ class MentionFinder:
             pat = self._by_key[" ".join(m.group().split())]
             if pat.near and not _near(norm, m.start(), m.end(), pat.near, pat.window):
                 continue
-            if paragraph_start and _is_dateline(norm, m.start(), m.end()):
+            if paragraph_start and m.start() <= first and DATELINE_AFTER.match(norm, m.end()):
                 continue
             start, end = origin[m.start()], origin[m.end() - 1] + 1
             for party in pat.parties:
@@ -72,11 +77,13 @@ class MentionFinder:
 
 
 def _near(norm: str, start: int, end: int, words: tuple[str, ...], window: int) -> bool:
-    left = norm[:start].split()[-window:]
-    right = norm[end:].split()[:window]
+    """Whether one of `words` is among the `window` words on either side of the match.
+
+    Only the characters that can hold `window` words are looked at (no word is longer than
+    WORD_CHARS), so a sentence with many matches costs linear time, not quadratic.
+    """
+    reach = window * WORD_CHARS
+    left = norm[max(0, start - reach) : start].split()[-window:]
+    right = norm[end : end + reach].split()[:window]
     around = " ".join(left + right)
     return any(w in around for w in words)
-
-
-def _is_dateline(norm: str, start: int, end: int) -> bool:
-    return not norm[:start].strip() and bool(DATELINE_AFTER.match(norm, end))

@@ -1,4 +1,9 @@
-"""Articles → units: clean, segment, find mentions. One row per unit, streamed."""
+"""Articles → units: clean, segment, find mentions. One row per unit, streamed.
+
+A row's `note` is empty unless the unit is not what the segmentation rules alone would give:
+a unit longer than the cleaning rules' `max_unit_chars` is cut into pieces noted
+`cut: longer than N characters (part i of n)`.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,15 @@ from dataclasses import dataclass
 
 from .exceptions import InputError
 from .mentions import MentionFinder
-from .normalize import normalize
+from .normalize import normalize, visible_text
 from .reader import Article
 from .schema import Schema, load_schema
 from .segment import (
     CleaningRules,
     clean_text,
     furniture_reason,
+    iter_units,
     load_cleaning_rules,
-    split_units,
 )
 
 UNIT_COLUMNS = [
@@ -32,6 +37,9 @@ UNIT_COLUMNS = [
     "mentions",
     "title",
     "url",
+    "published",
+    "author",
+    "note",
 ]
 
 
@@ -64,6 +72,11 @@ def with_title(article: Article, rules: CleaningRules | None = None) -> str:
     return f"{title}\n\n{article.text}"
 
 
+def _bounded(value, limit: int):
+    """A text field cut to `limit` characters (other values as they are)."""
+    return value[:limit] if isinstance(value, str) and len(value) > limit else value
+
+
 @dataclass
 class Segmenter:
     """The sentence pipeline with its configuration: schema (for mentions) and cleaning rules."""
@@ -79,36 +92,54 @@ class Segmenter:
         self.finder = MentionFinder(self.schema)
 
     def units(self, article: Article) -> list[dict]:
+        """The article's rows (see `stream`), as a list."""
+        return list(self.stream(article))
+
+    def stream(self, article: Article) -> Iterator[dict]:
+        """The article's rows one at a time, so a huge article's rows are never all held.
+
+        Raises `InputError` (after yielding nothing) when no text is left after cleaning.
+        """
         cleaned = clean_text(with_title(article, self.rules), self.rules)
-        rows = []
-        seen: Counter[str] = Counter()
+        rows = 0
+        # How often each text came before, by a digest of it: the texts themselves would keep
+        # the whole article alive while its rows stream out.
+        seen: Counter[bytes] = Counter()
         previous = ""
-        for index, span in enumerate(split_units(cleaned, self.rules)):
+        # Every row repeats the article's metadata: a huge field (an 11 MB "title") would make
+        # the output grow with rows × its size, so each is cut to the unit limit.
+        limit = self.rules.max_unit_chars
+        title = _bounded(visible_text(article.title) if article.title else article.title, limit)
+        url, author = _bounded(article.url, limit), _bounded(article.author, limit)
+        published = _bounded(article.published, limit)
+        for index, span in enumerate(iter_units(cleaned, self.rules)):
             text = cleaned[span.start : span.end]
             paragraph_start = span.start == 0 or cleaned[span.start - 1] == "\n"
-            rows.append(
-                {
-                    "article_id": article.id,
-                    "index": index,
-                    "sentence_id": sentence_id(article.id, text, seen[text]),
-                    "kind": span.kind,
-                    "text": text,
-                    "context": previous,
-                    "start": span.start,
-                    "end": span.end,
-                    "mentions": self.finder.find(text, paragraph_start=paragraph_start),
-                    "title": article.title,
-                    "url": article.url,
-                }
-            )
-            seen[text] += 1
+            key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+            yield {
+                "article_id": article.id,
+                "index": index,
+                "sentence_id": sentence_id(article.id, text, seen[key]),
+                "kind": span.kind,
+                "text": text,
+                "context": previous,
+                "start": span.start,
+                "end": span.end,
+                "mentions": self.finder.find(text, paragraph_start=paragraph_start),
+                "title": title,
+                "url": url,
+                "published": published,
+                "author": author,
+                "note": span.note,
+            }
+            rows += 1
+            seen[key] += 1
             previous = text
         if not rows:
             raise InputError(
                 article.source or article.id, "has no text left after removing page furniture"
             )
-        return rows
 
     def iter_units(self, articles: Iterable[Article]) -> Iterator[dict]:
         for article in articles:
-            yield from self.units(article)
+            yield from self.stream(article)

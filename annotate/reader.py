@@ -1,19 +1,22 @@
-"""Reading articles from .txt, .jsonl and .html files, directories and stdin.
+"""Reading articles from .txt, .jsonl and .html files, directories, stdin and the web.
 
 A file that cannot be read as an article is reported through `on_skip` with its name and the
-reason, and the other inputs go on: nothing is dropped silently.
+reason, and the other inputs go on: nothing is dropped silently. Web inputs (article URLs,
+feeds, sitemaps, files of URLs) are article sources made by `mauqif.annotate.intake`; a page
+that cannot be fetched is reported the same way, with its URL.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from .exceptions import InputError, raise_input_error
+from .tables import jsonl_objects
 
 BLOCK_END = re.compile(
     r"</(?:p|h[1-6]|li|div|blockquote|section|article|tr|figcaption)\s*>|<br\s*/?>", re.I
@@ -37,29 +40,63 @@ class Article:
     url: str | None = None
     published: str | None = None
     source: str = ""
+    author: str | None = None
 
 
 SkipHandler = Callable[[InputError], None]
 
 
+@runtime_checkable
+class ArticleSource(Protocol):
+    """An input that is not a file: a web page, a feed, a sitemap (see `mauqif.annotate.intake`).
+
+    `read` yields its articles and reports each one it cannot read to `on_skip`; an error it
+    raises stops this source only, and is reported with `name`.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def read(self, on_skip: SkipHandler) -> Iterator[Article]: ...
+
+
 def iter_articles(
-    inputs: Iterable[str | Path], on_skip: SkipHandler = raise_input_error
+    inputs: Iterable[str | Path | ArticleSource], on_skip: SkipHandler = raise_input_error
 ) -> Iterator[Article]:
-    """Yield every article of the inputs, in order; report unreadable ones to `on_skip`."""
+    """Yield every article of the inputs, in order; report unreadable ones to `on_skip`.
+
+    An `http(s)://` string is refused with the reason: web pages are read through an
+    `intake.Intake` (its `sources` turns URLs into article sources), which owns the cache.
+    """
     for item in inputs:
+        if isinstance(item, ArticleSource):
+            yield from _guarded(item.name, lambda i=item: i.read(on_skip), on_skip)
+            continue
+        if isinstance(item, str) and item.lower().startswith(("http://", "https://")):
+            on_skip(
+                InputError(item, "is a URL: read it through mauqif.annotate.intake.Intake.sources")
+            )
+            continue
         if str(item) == STDIN:
             yield from _guarded(STDIN, lambda: _read_stdin(on_skip), on_skip)
             continue
         path = Path(item)
         if path.is_dir():
             for child in sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUFFIXES and (p.is_file() or _is_broken_link(p))
             ):
                 yield from _guarded(str(child), lambda c=child: _read_path(c, on_skip), on_skip)
         elif not path.exists():
             on_skip(InputError(str(path), "no such file or directory"))
         else:
             yield from _guarded(str(path), lambda p=path: _read_path(p, on_skip), on_skip)
+
+
+def _is_broken_link(path: Path) -> bool:
+    """A symlink that leads to no file (dangling, or a loop): reported when read, not passed over."""
+    return path.is_symlink() and not path.exists()
 
 
 def _guarded(
@@ -98,7 +135,9 @@ def _read_stdin(on_skip: SkipHandler) -> Iterator[Article]:
     text = decode(sys.stdin.buffer.read(), "<stdin>")
     first = text.lstrip()[:1]
     if first == "{":
-        yield from parse_jsonl(text.splitlines(), "<stdin>", on_skip)
+        # Lines end at \n only: str.splitlines() also splits at U+2028, U+0085…, which JSON
+        # allows inside a string.
+        yield from parse_jsonl(text.split("\n"), "<stdin>", on_skip)
     elif first == "<":
         yield html_article(text, "stdin", "<stdin>")
     else:
@@ -129,6 +168,8 @@ def check_header(head: bytes, source: str) -> None:
 def decode(data: bytes, source: str) -> str:
     """Bytes → text: UTF-8, with or without a BOM; anything else is refused with the reason."""
     check_header(data[:8192], source)
+    if b"\x00" in data:
+        raise InputError(source, "is binary (it contains NUL bytes), not a text article")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -145,18 +186,11 @@ def decode(data: bytes, source: str) -> str:
 def parse_jsonl(lines: Iterable[str], source: str, on_skip: SkipHandler) -> Iterator[Article]:
     """One article per line: `id`, `text`, optional `title`, `url`, `published`."""
     found = False
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
+    for lineno, row in jsonl_objects(lines, source):
+        if isinstance(row, InputError):
+            on_skip(row)
             continue
         where = f"{source}:{lineno}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            on_skip(InputError(where, f"not valid JSON ({exc.msg})"))
-            continue
-        if not isinstance(row, dict):
-            on_skip(InputError(where, "is not a JSON object"))
-            continue
         missing = [
             k
             for k in ("id", "text")
@@ -203,4 +237,5 @@ def html_article(html: str, article_id: str, source: str) -> Article:
         url=doc.url or None,
         published=doc.date or None,
         source=source,
+        author=doc.author or None,
     )

@@ -12,10 +12,25 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .exceptions import SchemaError
 
 DEFAULT_SCHEMA = "schema.toml"
+
+# What a value means, whatever it is called. Stance: `polar` values take a side (F_avg is the
+# mean F1 over them), `neutral` is a source without a side, `not_source` is the one value for a
+# party that is not a source at all. Sentiment: `positive`, `negative`, `neutral`.
+POLAR, NEUTRAL, NOT_SOURCE = "polar", "neutral", "not_source"
+POSITIVE, NEGATIVE = "positive", "negative"
+# Roles of values left without one in older schemas, known from their conventional names.
+STANCE_ROLES = {"favor": POLAR, "against": POLAR, "neutral": NEUTRAL, "none": NOT_SOURCE}
+SENTIMENT_ROLES = {"positive": POSITIVE, "negative": NEGATIVE, "neutral": NEUTRAL}
+
+# A string with at least one character that is not white space.
+Text = Annotated[str, Field(pattern=r"\S")]
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,7 @@ class Value:
     value: str
     en: str
     ur: str
+    role: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,24 @@ class Schema:
     def sentiment_values(self) -> list[str]:
         return [v.value for v in self.sentiment]
 
+    def stance_with(self, role: str) -> list[str]:
+        """The stance values with `role` (POLAR, NEUTRAL, NOT_SOURCE), in schema order."""
+        return [v.value for v in self.stance if v.role == role]
+
+    @property
+    def not_source(self) -> str:
+        """The stance value meaning "this party is not a source here" (`none` by default)."""
+        return self.stance_with(NOT_SOURCE)[0]
+
+    @property
+    def polar(self) -> list[str]:
+        """The stance values that take a side (`favor`, `against` by default)."""
+        return self.stance_with(POLAR)
+
+    def sentiment_with(self, role: str) -> str:
+        """The sentiment value with `role` (POSITIVE, NEGATIVE, NEUTRAL)."""
+        return next(v.value for v in self.sentiment if v.role == role)
+
     def party(self, party_id: str) -> Party:
         for p in self.parties:
             if p.id == party_id:
@@ -122,94 +156,151 @@ def load_schema(path: str | Path | None = None) -> Schema:
     return parse_schema(raw, source)
 
 
-def parse_schema(raw: dict, source: str = "schema") -> Schema:
-    def need(table: dict, key: str, where: str, kind: type = str):
-        if key not in table:
-            raise SchemaError(f"{source}: missing key `{where}{key}`")
-        value = table[key]
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
-            raise SchemaError(f"{source}: key `{where}{key}` must be a non-empty {kind.__name__}")
-        return value
+class _Item(BaseModel):
+    # Keys of one value, party or alias: a misspelt key is an error, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
 
-    def values(key: str) -> tuple[Value, ...]:
-        items = need(raw, key, "", list)
-        out = []
-        for i, item in enumerate(items):
-            where = f"{key}[{i}]."
-            out.append(
-                Value(need(item, "value", where), need(item, "en", where), need(item, "ur", where))
-            )
-        if len({v.value for v in out}) != len(out):
-            raise SchemaError(f"{source}: key `{key}` has a value twice")
-        return tuple(out)
 
-    topic_raw = need(raw, "topic", "", dict)
-    topic_words = {}
-    for key in ("parties", "keywords"):
-        listed = topic_raw.get(key, [])
-        if not isinstance(listed, list) or not all(isinstance(x, str) and x for x in listed):
-            raise SchemaError(f"{source}: key `topic.{key}` must be a list of non-empty strings")
-        topic_words[key] = tuple(listed)
-    topic = Topic(
-        *(need(topic_raw, k, "topic.") for k in ("id", "en", "ur")),
-        parties=topic_words["parties"],
-        keywords=topic_words["keywords"],
-    )
-    stance = values("stance")
-    if "none" not in {v.value for v in stance}:
-        raise SchemaError(f"{source}: key `stance` must include the value `none` (not a source)")
-    sentiment = values("sentiment")
+class _Value(_Item):
+    value: Text
+    en: Text
+    ur: Text
+    role: str | None = None
 
-    parties = []
-    for i, item in enumerate(need(raw, "party", "", list)):
-        where = f"party[{i}]."
-        pid = need(item, "id", where)
-        if not pid.isidentifier() or not pid.isascii():
-            raise SchemaError(f"{source}: key `{where}id` must be an ASCII identifier, got {pid!r}")
-        aliases = need(item, "aliases", where, list)
-        if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
-            raise SchemaError(f"{source}: key `{where}aliases` must be a list of non-empty strings")
-        contextual = []
-        for j, c in enumerate(item.get("contextual", [])):
-            cw = f"{where}contextual[{j}]."
-            contextual.append(
-                ContextualAlias(
-                    need(c, "alias", cw), tuple(need(c, "near", cw, list)), int(c.get("window", 3))
-                )
+
+class _Contextual(_Item):
+    alias: Text
+    near: list[Text]
+    window: int = Field(default=3, ge=1)
+
+
+class _Party(_Item):
+    id: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    en: Text
+    ur: Text
+    color: str = "#888888"
+    aliases: Annotated[list[Text], Field(min_length=1)]
+    contextual: list[_Contextual] = []
+
+
+class _Compound(_Item):
+    phrase: Text
+    parties: Annotated[list[Text], Field(min_length=1)]
+
+
+class _Topic(_Item):
+    id: Text
+    en: Text
+    ur: Text
+    parties: list[Text] = []
+    keywords: list[Text] = []
+
+
+class _Schema(BaseModel):
+    # Other top-level tables are allowed: other parts of mauqif keep their settings here too.
+    topic: _Topic
+    stance: Annotated[list[_Value], Field(min_length=1)]
+    sentiment: Annotated[list[_Value], Field(min_length=1)]
+    party: Annotated[list[_Party], Field(min_length=1)]
+    compound: list[_Compound] = []
+    not_mentions: list[Text] = []
+
+
+def _key(location: tuple) -> str:
+    """('party', 0, 'aliases') → party[0].aliases"""
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
+
+
+def _roles(
+    values: list[_Value], kind: str, roles: dict[str, str], source: str
+) -> tuple[Value, ...]:
+    """The values with their roles: given, else known from the value's conventional name."""
+    allowed = sorted(set(roles.values()))
+    out = []
+    for i, item in enumerate(values):
+        role = item.role or roles.get(item.value)
+        if role is None:
+            raise SchemaError(
+                f"{source}: key `{kind}[{i}].role` is missing: say what {item.value!r} means, "
+                f"one of {', '.join(allowed)}"
             )
-        parties.append(
-            Party(
-                id=pid,
-                en=need(item, "en", where),
-                ur=need(item, "ur", where),
-                color=item.get("color", "#888888"),
-                aliases=tuple(aliases),
-                contextual=tuple(contextual),
+        if role not in allowed:
+            raise SchemaError(
+                f"{source}: key `{kind}[{i}].role` is {role!r}; use one of {', '.join(allowed)}"
             )
+        out.append(Value(item.value, item.en, item.ur, role))
+    if len({v.value for v in out}) != len(out):
+        raise SchemaError(f"{source}: key `{kind}` has a value twice")
+    return tuple(out)
+
+
+def _exactly_one(values: tuple[Value, ...], kind: str, role: str, source: str) -> None:
+    found = [v.value for v in values if v.role == role]
+    if len(found) != 1:
+        raise SchemaError(
+            f"{source}: key `{kind}` must have exactly one value with role `{role}`, "
+            f"has {len(found)} ({', '.join(found) or 'none'})"
         )
-    if not parties:
-        raise SchemaError(f"{source}: key `party` must list at least one party")
+
+
+def parse_schema(raw: dict, source: str = "schema") -> Schema:
+    """Validate a schema read from TOML; an error names the key and what is wrong with it."""
+    try:
+        parsed = _Schema.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        problem = first["msg"]
+        if first["type"] == "missing":
+            problem = "missing"
+        elif first["type"] == "extra_forbidden":
+            problem = "not a schema key (misspelt?)"
+        raise SchemaError(f"{source}: key `{_key(first['loc'])}`: {problem}") from None
+
+    stance = _roles(parsed.stance, "stance", STANCE_ROLES, source)
+    _exactly_one(stance, "stance", NOT_SOURCE, source)
+    if not any(v.role == POLAR for v in stance):
+        raise SchemaError(f"{source}: key `stance` must have a value with role `{POLAR}`")
+    if sum(v.role == NEUTRAL for v in stance) > 1:
+        raise SchemaError(f"{source}: key `stance` has more than one value with role `{NEUTRAL}`")
+    sentiment = _roles(parsed.sentiment, "sentiment", SENTIMENT_ROLES, source)
+    for role in (POSITIVE, NEGATIVE, NEUTRAL):
+        _exactly_one(sentiment, "sentiment", role, source)
+
+    parties = tuple(
+        Party(
+            id=p.id,
+            en=p.en,
+            ur=p.ur,
+            color=p.color,
+            aliases=tuple(p.aliases),
+            contextual=tuple(
+                ContextualAlias(c.alias, tuple(c.near), c.window) for c in p.contextual
+            ),
+        )
+        for p in parsed.party
+    )
     ids = [p.id for p in parties]
     if len(set(ids)) != len(ids):
         raise SchemaError(f"{source}: key `party.id` has a party twice")
-
-    unknown_topic = [p for p in topic.parties if p not in ids]
+    unknown_topic = [p for p in parsed.topic.parties if p not in ids]
     if unknown_topic:
         raise SchemaError(f"{source}: key `topic.parties` names unknown parties {unknown_topic}")
-
+    topic = Topic(
+        parsed.topic.id,
+        parsed.topic.en,
+        parsed.topic.ur,
+        parties=tuple(parsed.topic.parties),
+        keywords=tuple(parsed.topic.keywords),
+    )
     compounds = []
-    for i, item in enumerate(raw.get("compound", [])):
-        where = f"compound[{i}]."
-        members = tuple(need(item, "parties", where, list))
-        unknown = [m for m in members if m not in ids]
+    for i, item in enumerate(parsed.compound):
+        unknown = [m for m in item.parties if m not in ids]
         if unknown:
-            raise SchemaError(f"{source}: key `{where}parties` names unknown parties {unknown}")
-        compounds.append(Compound(need(item, "phrase", where), members))
-
-    not_mentions = raw.get("not_mentions", [])
-    if not isinstance(not_mentions, list) or not all(
-        isinstance(x, str) and x for x in not_mentions
-    ):
-        raise SchemaError(f"{source}: key `not_mentions` must be a list of non-empty strings")
-
-    return Schema(topic, tuple(parties), stance, sentiment, tuple(compounds), tuple(not_mentions))
+            raise SchemaError(
+                f"{source}: key `compound[{i}].parties` names unknown parties {unknown}"
+            )
+        compounds.append(Compound(item.phrase, tuple(item.parties)))
+    return Schema(topic, parties, stance, sentiment, tuple(compounds), tuple(parsed.not_mentions))

@@ -14,28 +14,50 @@ Rules, chosen on real Urdu news (see README, "Segmentation"):
 - a closing quote or bracket after the full stop belongs to that sentence: Urdu closes with ‘
   (mirrored) or ”, and `’…‘۔` as well as `’…۔‘` keep the mark with their sentence;
 - an unpunctuated short line is a heading or a caption, its own unit; a long line that does not
-  end a sentence is hard-wrapped and continues on the next line.
+  end a sentence is hard-wrapped and continues on the next line;
+- a unit longer than `max_unit_chars` is cut at the best boundary available (clause punctuation,
+  then whitespace, then anywhere outside a character cluster), each piece noted, never dropped;
+- invisible characters that could make the text read differently (bidi controls and the like,
+  see `normalize.visible_text`) are removed first, so offsets index the text as shown.
+
+Every stage is linear in the input: regexes scan a line once, nothing slices or splits a line
+per piece of it, and a line longer than `max_unit_chars` is text, never matched against the
+furniture patterns (furniture is short, and no pattern may drop a page's worth of text).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 
 from .exceptions import SchemaError
+from .normalize import ZWJ, ZWNJ, visible_text
 
 TERMINALS = "۔؟?!"
 QUOTES = "\"'‘’“”«»‹›"
 CLOSERS = QUOTES + ")]}﴾"
 ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+ARABIC_LETTER = re.compile(r"(?=[^\W\d_])[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 ELLIPSIS = "…"
 LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 WORD_PUNCTUATION = "\"'‘’“”«»()[]{}:：،,؛;.!?۔؟-–—|•·*#"
 TAG_SEPARATORS = re.compile(r"[،,|#•·]")
+WORD = re.compile(r"\S+")
+SPLIT_CHARS = 10_000  # up to this, str.split is the fastest way to words; past it, finditer
+SENTENCE_MARKS = re.compile(r"[۔؟?!.…]")
+SENTENCE_MARK_RUN = re.compile(r"[۔؟?!.…]+")
+# Where a long unit is best cut: after clause punctuation, else at a space.
+CLAUSE_MARKS = "،؛;,:：—–"
+SPACES = " \t\u00a0\u2009\u202f\u3000"
+DEFAULT_MAX_UNIT_CHARS = 2000
+MIN_MAX_UNIT_CHARS = 100
+DATELINE_MAX_CHARS = 300  # a dateline (place, date, agency) is never longer: look no further
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,13 @@ class CleaningRules:
     dateline: re.Pattern
     drop_unit: tuple[re.Pattern, ...]
     structure: StructureRules
+    max_unit_chars: int = DEFAULT_MAX_UNIT_CHARS
+
+    def __post_init__(self):
+        # Each family's patterns as one regex, in the families' order (see `_matching_family`).
+        families = [(family, _any_of(patterns)) for family, patterns in self.furniture]
+        families.append(("drop_unit", _any_of(self.drop_unit)))
+        object.__setattr__(self, "_families", tuple(families))
 
 
 def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
@@ -79,6 +108,9 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             return re.compile(_with_parts(pattern, parts))
 
         structure = raw["structure"]
+        max_unit_chars = int(raw.get("max_unit_chars", DEFAULT_MAX_UNIT_CHARS))
+        if max_unit_chars < MIN_MAX_UNIT_CHARS:
+            raise ValueError(f"max_unit_chars must be at least {MIN_MAX_UNIT_CHARS}")
         return CleaningRules(
             furniture=tuple(
                 (family, tuple(compiled(p) for p in patterns))
@@ -89,7 +121,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             latin_share_max=float(raw["latin_share_max"]),
             caption_marker=compiled("|".join(raw["caption_markers"])),
             short_line_chars=int(raw["short_line_chars"]),
-            dateline=compiled(raw["dateline"]),
+            dateline=re.compile(_possessive_spaces(_with_parts(raw["dateline"], parts))),
             drop_unit=tuple(compiled(p) for p in raw["drop_unit"]),
             structure=StructureRules(
                 fragment_max_words=int(structure["fragment_max_words"]),
@@ -103,6 +135,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
                 verb_words=frozenset(structure["verb_words"]),
                 headline_words=frozenset(structure["headline_words"]),
             ),
+            max_unit_chars=max_unit_chars,
         )
     except (
         KeyError,
@@ -113,6 +146,27 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
         re.error,
     ) as exc:
         raise SchemaError(f"{source}: bad cleaning rules ({exc!r})") from exc
+
+
+def _any_of(patterns: tuple[re.Pattern, ...]) -> re.Pattern:
+    """One regex that matches where any of `patterns` does: one scan of a line, not one per
+    pattern (a leading `(?i)` becomes a scoped `(?i:…)`)."""
+    bodies = []
+    for p in patterns:
+        flags = re.match(r"\(\?([aiLmsux]+)\)", p.pattern)
+        body = p.pattern[flags.end() :] if flags else p.pattern
+        bodies.append(f"(?{flags.group(1)}:{body})" if flags else f"(?:{body})")
+    return re.compile("|".join(bodies) if bodies else "(?!)")  # none: matches nothing
+
+
+def _possessive_spaces(pattern: str) -> str:
+    """`\\s*` → `\\s*+` and `\\s+` → `\\s++`: once spaces are taken they are never given back.
+
+    Without it, a dateline pattern tried on a line with a long run of spaces backtracks through
+    every split of the run (quadratic). Safe for the dateline, where what follows a run of
+    spaces never starts with a space.
+    """
+    return re.sub(r"\\s([*+])(?![+?])", r"\\s\1+", pattern)
 
 
 def _with_parts(pattern: str, parts: dict[str, str]) -> str:
@@ -132,46 +186,55 @@ class Span:
     start: int
     end: int
     kind: str  # heading | caption | sentence
+    note: str = ""  # why the unit is not what the rules alone would make ("cut: …")
 
 
 def furniture_reason(line: str, rules: CleaningRules) -> str | None:
-    """Why a stripped line is page furniture on its own (a family name or rule), or None."""
-    family = _matching_family(line, rules)
+    """Why a stripped line is page furniture on its own (a family name or rule), or None.
+
+    A line longer than `rules.max_unit_chars` is judged by its script only: it is text, and no
+    pattern of furniture (short by nature) may drop it.
+    """
+    short = len(line) <= rules.max_unit_chars
+    line = _squeezed(line)
+    family = _matching_family(line, rules) if short else None
     if family:
         return family
     if rules.drop_lines_without_arabic_script and not ARABIC_SCRIPT.search(line):
         return "no_arabic_script"
     if _mostly_latin(line, rules):
         return "mostly_latin"
-    if _is_tag_list(line, rules):
+    if short and _is_tag_list(line, rules):
         return "tag_list"
-    pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
-    if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
-        return "furniture_pieces"
+    if short:
+        pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
+        if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
+            return "furniture_pieces"
     return None
 
 
 def _matching_family(line: str, rules: CleaningRules) -> str | None:
-    for family, patterns in rules.furniture:
-        if any(p.search(line) for p in patterns):
+    for family, pattern in rules._families:
+        if pattern.search(line):
             return family
-    if any(p.search(line) for p in rules.drop_unit):
-        return "drop_unit"
     return None
 
 
 def _mostly_latin(line: str, rules: CleaningRules) -> bool:
-    latin = len(LATIN_LETTER.findall(line))
-    if not latin or line.rstrip(CLOSERS + " ").endswith(("۔", "؟")):
+    if not LATIN_LETTER.search(line) or _ends_sentence(line, "۔؟"):
         return False
-    arabic = sum(1 for ch in line if ch.isalpha() and ARABIC_SCRIPT.match(ch))
+    # Counted by what a substitution removes: one pass in C, no list of matches.
+    latin = len(line) - len(LATIN_LETTER.sub("", line))
+    arabic = len(line) - len(ARABIC_LETTER.sub("", line))
     return latin / (latin + arabic) >= rules.latin_share_max
 
 
-def _words(text: str) -> list[str]:
-    """The words of a line, without the punctuation around them."""
-    words = (w.strip(WORD_PUNCTUATION) for w in text.split())
-    return [w for w in words if any(ch.isalnum() for ch in w)]
+def _words(text: str, limit: int | None = None) -> list[str]:
+    """The words of a line, without the punctuation around them (at most `limit` of them: the
+    rules that count words need only a few, and a line can be megabytes long)."""
+    tokens = text.split() if len(text) <= SPLIT_CHARS else (m.group() for m in WORD.finditer(text))
+    words = (w.strip(WORD_PUNCTUATION) for w in tokens)
+    return list(islice((w for w in words if any(ch.isalnum() for ch in w)), limit))
 
 
 def _says_something(words: list[str], structure: StructureRules) -> bool:
@@ -181,7 +244,7 @@ def _says_something(words: list[str], structure: StructureRules) -> bool:
 
 def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
     """A label-like line: a few words, no sentence end, no caption marker, saying nothing."""
-    words = _words(line)
+    words = _words(line, max_words + 1)
     return (
         0 < len(words) <= max_words
         and not _ends_sentence(line)
@@ -191,13 +254,19 @@ def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
 
 
 def _is_tag_list(line: str, rules: CleaningRules) -> bool:
-    items = [_words(item) for item in TAG_SEPARATORS.split(line)]
-    items = [words for words in items if words]
-    return (
-        len(items) >= rules.structure.tag_list_min_items
-        and not _ends_sentence(line)
-        and all(len(w) <= 3 and not _says_something(w, rules.structure) for w in items)
-    )
+    """At least `tag_list_min_items` items between separators, each of at most three words
+    saying nothing, and no sentence end. Stops at the first item that is not a tag."""
+    if _ends_sentence(line):
+        return False
+    items = 0
+    for item in TAG_SEPARATORS.split(line):
+        words = _words(item, 4)
+        if not words:
+            continue
+        if len(words) > 3 or _says_something(words, rules.structure):
+            return False
+        items += 1
+    return items >= rules.structure.tag_list_min_items
 
 
 def dropped_lines(text: str, rules: CleaningRules) -> list[tuple[str, str]]:
@@ -209,13 +278,18 @@ def dropped_lines(text: str, rules: CleaningRules) -> list[tuple[str, str]]:
 
 def _classified(text: str, rules: CleaningRules) -> tuple[list[str], list[str | None], list[str]]:
     """Stripped lines, the reason each is furniture (None: kept), and the lines after the end."""
+    text = visible_text(text)
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").split("\n")
     lines: list[str] = []
     reasons: list[str | None] = []
     end: list[str] = []
     for i, raw_line in enumerate(raw_lines):
         line = raw_line.strip()
-        if line and any(p.search(line) for p in rules.end_of_article):
+        if (
+            line
+            and len(line) <= rules.max_unit_chars
+            and any(p.search(_squeezed(line)) for p in rules.end_of_article)
+        ):
             end = [rest.strip() for rest in raw_lines[i:] if rest.strip()]
             break
         lines.append(line)
@@ -291,7 +365,7 @@ def clean_text(text: str, rules: CleaningRules) -> str:
 
 def _dateline(line: str, rules: CleaningRules) -> re.Match | None:
     """The dateline opening the line, if any: its place must be a name, not a short sentence."""
-    match = rules.dateline.match(line)
+    match = rules.dateline.match(line, 0, DATELINE_MAX_CHARS)
     if match is None:
         return None
     place = re.split(r"[۔(]", match.group(0), maxsplit=1)[0]
@@ -309,30 +383,39 @@ def _is_dateline_only(line: str, rules: CleaningRules) -> bool:
     return bool(match and match.end() == len(line) and ("۔" in line or line[-1] in ":：—–-"))
 
 
-def _ends_sentence(line: str) -> bool:
-    stripped = line.rstrip(CLOSERS + " ")
-    return bool(stripped) and stripped[-1] in TERMINALS + "."
+def _ends_sentence(line: str, marks: str = TERMINALS + ".") -> bool:
+    """Whether the line ends with one of `marks`, closing quotes and brackets aside."""
+    stripped = line.rstrip(CLOSERS + " ")  # the line itself when nothing is stripped: no copy
+    return bool(stripped) and stripped[-1] in marks
 
 
 def split_units(cleaned: str, rules: CleaningRules) -> list[Span]:
-    """Split cleaned text into headings, captions and sentences."""
-    spans: list[Span] = []
+    """Split cleaned text into headings, captions and sentences; cut the ones longer than
+    `rules.max_unit_chars` (see `cut_long`)."""
+    return list(iter_units(cleaned, rules))
+
+
+def iter_units(cleaned: str, rules: CleaningRules) -> Iterator[Span]:
+    """The spans of `split_units`, one at a time."""
     pos = 0
+    limit = rules.max_unit_chars
     for line in cleaned.split("\n"):
         if line.strip():
-            spans.extend(
-                span
-                for span in _split_line(line, pos, rules)
-                if not any(p.search(cleaned[span.start : span.end]) for p in rules.drop_unit)
-            )
+            for span in _split_line(line, pos, rules):
+                if span.end - span.start <= limit:
+                    # A slice (`^` only matches at a string's start), spaces squeezed
+                    text = _squeezed(cleaned[span.start : span.end])
+                    if not any(p.search(text) for p in rules.drop_unit):
+                        yield span
+                else:
+                    yield from cut_long(cleaned, span, limit)
         pos += len(line) + 1
-    return spans
 
 
 def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
     dateline_end = _dateline_end(line, rules)
     if not _ends_sentence(line) and not _has_boundary(line, dateline_end):
-        if rules.caption_marker.search(line):
+        if len(line) <= rules.max_unit_chars and rules.caption_marker.search(line):
             kind = "caption"
         else:
             kind = "heading" if len(line) < rules.short_line_chars else "sentence"
@@ -370,19 +453,17 @@ def _boundaries(line: str, dateline_end: int = 0) -> Iterator[int]:
     n = len(line)
     i = dateline_end
     while i < n:
-        ch = line[i]
-        if ch not in TERMINALS and ch != "." and ch != ELLIPSIS:
-            i += 1
-            continue
-        run_end = i
-        while run_end < n and (line[run_end] in TERMINALS or line[run_end] in ".…"):
-            run_end += 1
+        mark = SENTENCE_MARKS.search(line, i)  # jumps to the next candidate in C
+        if mark is None:
+            return
+        i = mark.start()
+        run_end = SENTENCE_MARK_RUN.match(line, i).end()
         run = line[i:run_end]
         if not _is_boundary(line, i, run_end, run):
             i = run_end
             continue
         end = _absorb_closers(line, run_end)
-        if end < n and line[end:].strip():
+        if end < n and not _blank_from(line, end):
             yield end
         i = end
 
@@ -416,3 +497,92 @@ def _absorb_closers(line: str, i: int) -> int:
                 i = k
                 continue
         return i
+
+
+def _squeezed(line: str) -> str:
+    """The line with each run of whitespace as one space, for matching furniture patterns.
+
+    Patterns say `\\s*` or `\\s+` where pages put one space or several; on a run of
+    thousands, a pattern that backtracks through the run would take quadratic (or worse) time.
+    """
+    return SPACE_RUN.sub(" ", line) if SPACE_RUN.search(line) else line
+
+
+SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
+
+
+def _blank_from(line: str, i: int) -> bool:
+    """Whether only whitespace is left from `i` (without copying the rest of the line)."""
+    return NON_SPACE.search(line, i) is None
+
+
+NON_SPACE = re.compile(r"\S")
+
+
+# ---- units longer than the limit -----------------------------------------------------------
+
+
+def cut_long(text: str, span: Span, limit: int) -> Iterator[Span]:
+    """Cut `text[span.start:span.end]` into pieces of at most `limit` characters, each noted.
+
+    Each cut is at the best boundary available in the second half of the window: just after
+    clause punctuation (، ؛ ; , : —), else at whitespace, else anywhere that does not split a
+    character from its combining marks, a joiner or a surrogate pair. Nothing is dropped: the
+    pieces, with the whitespace between them, make up the span.
+    """
+    cuts = []
+    start = span.start
+    while span.end - start > limit:
+        cut = _cut_point(text, start, start + limit)
+        cuts.append((start, cut))
+        start = cut
+    cuts.append((start, span.end))
+    pieces = [(a, b) for a, b in (_strip_span(text, a, b) for a, b in cuts) if a < b]
+    note = f"cut: longer than {limit} characters"
+    for i, (a, b) in enumerate(pieces, 1):
+        yield Span(a, b, span.kind, f"{note} (part {i} of {len(pieces)})")
+
+
+def _cut_point(text: str, start: int, end: int) -> int:
+    """Where to end a piece that starts at `start` and may reach `end` (exclusive)."""
+    low = start + (end - start) // 2
+    after_clause = max(text.rfind(mark, low, end - 1) for mark in CLAUSE_MARKS)
+    if after_clause >= low:
+        return after_clause + 1
+    space = max(text.rfind(space, low, end) for space in SPACES)
+    if space > low:
+        return space
+    cut = end
+    while cut > low and _inside_cluster(text, cut):
+        cut -= 1
+    return cut if cut > low else end
+
+
+def _inside_cluster(text: str, i: int) -> bool:
+    """Whether a cut before `text[i]` would split what is drawn as one character."""
+    ch, before = text[i], text[i - 1]
+    if _is_regional_indicator(ch) and _is_regional_indicator(before):
+        # A flag is a pair of regional indicators: cut only after an even number of them.
+        run = 1
+        while i - run - 1 >= 0 and _is_regional_indicator(text[i - run - 1]):
+            run += 1
+        return run % 2 == 1
+    return (
+        unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cs")
+        or ch in (ZWJ, ZWNJ)
+        or before == ZWJ
+        or "\ufe00" <= ch <= "\ufe0f"  # variation selectors (emoji presentation)
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin tone modifiers
+    )
+
+
+def _is_regional_indicator(ch: str) -> bool:
+    return "\U0001f1e6" <= ch <= "\U0001f1ff"
+
+
+def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import os
+import secrets
+import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 
-from .exceptions import MauqifError
+from .exceptions import InputError, MauqifError
 
 FORMATS = ("jsonl", "csv", "parquet")
 CHUNK_ROWS = 5000
@@ -29,32 +31,142 @@ def infer_format(path: str | Path | None, fmt: str | None) -> str:
     return "jsonl"
 
 
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    """`items` in lists of `size` (the last may be shorter), consumed lazily: the one way mauqif
+    batches a stream (table writes, import requests, prediction).
+
+    >>> list(chunks(range(5), 2))
+    [[0, 1], [2, 3], [4]]
+    """
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def jsonl_objects(
+    lines: Iterable[bytes | str], source: str
+) -> Iterator[tuple[int, dict | InputError]]:
+    """(line number, the JSON object, or the InputError saying why the line is not one) for each
+    non-blank line of a JSONL stream: the one JSONL reader. A byte-order mark on the first line
+    is ignored; the error names `source:line` and the reason (not UTF-8, not JSON, nested too
+    deeply, not an object). What the object must hold is the caller's to check.
+
+    >>> for n, row in jsonl_objects([b'{"id": 1}', b"", b"[2]"], "x.jsonl"):
+    ...     print(n, row)
+    1 {'id': 1}
+    3 x.jsonl:3: is not a JSON object
+    """
+    for lineno, line in enumerate(lines, 1):
+        if lineno == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf" if isinstance(line, bytes) else "\ufeff")
+        if not line.strip():
+            continue
+        where = f"{source}:{lineno}"
+        try:
+            row = json.loads(line.decode("utf-8") if isinstance(line, bytes) else line)
+        except UnicodeDecodeError:
+            yield (
+                lineno,
+                InputError(
+                    where, "not UTF-8; convert the file with `iconv -f <its encoding> -t UTF-8`"
+                ),
+            )
+        except json.JSONDecodeError as exc:
+            yield lineno, InputError(where, f"not valid JSON ({exc.msg})")
+        except RecursionError:
+            yield lineno, InputError(where, "not valid JSON here (nested too deeply)")
+        else:
+            yield (
+                lineno,
+                row if isinstance(row, dict) else InputError(where, "is not a JSON object"),
+            )
+
+
+# The file system cannot take the file: full, over quota, too big, read-only.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def refused_by_disk(exc: OSError) -> bool:
+    # pyarrow's and joblib's writers raise OSError with the reason in the text only.
+    return exc.errno in DISK_ERRNOS or "No space left on device" in str(exc)
+
+
+def write_failed(path: str | Path, exc: OSError) -> MauqifError:
+    """The one-line error for a file the file system refused: names it, says nothing was replaced."""
+    reason = exc.strerror or str(exc)
+    return MauqifError(
+        f"{path}: cannot be written ({reason}); nothing was replaced: free some space (or "
+        "choose another place) and run the command again"
+    )
+
+
+def _new_temporary(path: Path, make) -> Path:
+    """A hidden, unique path beside `path`, created by `make` (which must fail if it exists)."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+        try:
+            make(tmp)
+            return tmp
+        except FileExistsError:
+            continue
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | Path, mode: str = "w") -> Iterator[Path]:
-    """Yield a temporary path beside `path`; it replaces `path` only when the block succeeds."""
+def atomic_path(path: str | Path, *, perm: int = 0o666, exclusive: bool = False) -> Iterator[Path]:
+    """Yield a temporary file beside `path`; it becomes `path` only when the block succeeds.
+
+    The one way mauqif writes a file: a crash, a full disk or an error leaves the old file (or
+    none) and no temporary file behind. `perm` are the permission bits before the umask (0o600:
+    the owner's only, from the first byte). With `exclusive`, an existing `path` is never
+    replaced: FileExistsError instead (snapshots and their metadata are never overwritten).
+    """
     path = Path(path)
-    if path.exists() and not path.is_file():
+    if path.exists() and not path.is_file() and not exclusive:
         yield path  # /dev/null, a pipe: nothing to replace atomically
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; the result is an ordinary file
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_temporary(path, lambda p: os.close(os.open(p, flags, perm)))
+    except OSError as exc:
+        raise write_failed(path, exc) from None
+    try:
+        yield tmp
+        if exclusive:
+            os.link(tmp, path)  # fails rather than replace
+        else:
+            os.replace(tmp, path)
     except _KeepExisting:
-        os.unlink(tmp)
-    except BaseException:
+        pass
+    except OSError as exc:
+        if refused_by_disk(exc):
+            raise write_failed(path, exc) from None
+        raise
+    finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Yield a new temporary directory beside `path`, renamed to `path` when the block succeeds;
+    an existing `path` is never replaced (FileExistsError), and a failure leaves nothing."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = _new_temporary(path, os.mkdir)
+    except OSError as exc:
+        raise write_failed(path, exc) from None
+    try:
+        yield tmp
+        if path.exists():
+            raise FileExistsError(errno.EEXIST, "already exists", str(path))
+        os.rename(tmp, path)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and refused_by_disk(exc):
+            raise write_failed(path, exc) from None
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
@@ -125,7 +237,7 @@ def _write_parquet(rows: Iterable[dict], path: Path, columns: list[str]) -> int:
     writer = None
     count = 0
     try:
-        while chunk := list(islice(iterator, CHUNK_ROWS)):
+        for chunk in chunks(iterator, CHUNK_ROWS):
             # Nested values are stored as JSON text: their shape depends on the schema's parties.
             table = pa.Table.from_pylist(
                 [{c: _parquet_cell(r.get(c)) for c in columns} for r in chunk]

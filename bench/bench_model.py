@@ -1,6 +1,9 @@
 """The model: prediction throughput end to end against the raw model, -j 2 against -j 1, peak
 memory as the input grows, training time as the labels grow.
 
+- the raw model's sentences/s per core before (the 2026-11 configuration, scikit-learn's
+  vectorisers) and after issue 13 (mauqif's vectorisers, block-wise decision), cold and in
+  steady state. Goal: ≥ 3×.
 - end to end: `predict_articles` from an article file (read, clean, split, find mentions,
   predict, write JSONL to /dev/null), against the raw model on the same pre-split sentences
   with their mentions (`Model.predict_proba`: pair building + both pipelines), in one process,
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import resource
 import subprocess
 import sys
@@ -43,6 +47,9 @@ from mauqif.annotate.reader import Article
 from mauqif.annotate.schema import load_schema, stance_tag
 from mauqif.annotate.tables import write_rows
 from mauqif.model import load_model, save_model, train_model
+from mauqif.model.estimators import WORD_GRAMS
+from mauqif.model.features import TopicCues, pair_frame, sentence_frame, views
+from mauqif.model.pipeline import SKLEARN_VECTORISERS
 from mauqif.model.predict import CHUNK_SENTENCES, PREDICTION_COLUMNS, predict_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +192,7 @@ def main() -> None:
         print(
             f"ratio end to end / raw: {(written / t_e2e) / (len(units) / t_raw):.2f} (goal ≥ 0.8)"
         )
+        before_after(gold, schema, model, frames)
 
         # -j 2 against -j 1, the real command.
         common = [
@@ -224,6 +232,57 @@ def main() -> None:
         print(
             f"training on {len(labelled) * k:,} pairs ({len(labelled):,} sentences): {seconds:.1f} s"
         )
+
+
+def before_after(gold, schema, model, frames: list[pd.DataFrame]) -> None:
+    """The raw model's sentences/s per core (CPU time of one process), before and after issue
+    13's speed-up, on the same sentences, alternated, best of two each.
+
+    Before: the 2026-11 configuration (`SKLEARN_VECTORISERS`: scikit-learn's vectorisers) and
+    its prediction path (the pipelines' own `predict_proba` over the pair table); its pair
+    building is today's, which is faster than 2026-11's, so the ratio understates the gain.
+    After, cold: a freshly loaded model with an empty word cache (every word analysed once);
+    steady state: the same model on the sentences again, as a long batch job runs.
+    """
+    before = train_model(gold, schema, SKLEARN_VECTORISERS)
+    topic = TopicCues.of(schema.topic)
+    # Each sentence once (the throughput file cycles the corpus): "cold" means every word new.
+    distinct = pd.concat(frames, ignore_index=True).drop_duplicates("text", ignore_index=True)
+    frames = [
+        distinct.iloc[i : i + CHUNK_SENTENCES] for i in range(0, len(distinct), CHUNK_SENTENCES)
+    ]
+
+    def old_path(frame):
+        vs = views(frame, before.finder())
+        pairs = pair_frame(vs, schema.party_ids, topic=topic)
+        before.pipelines["stance"].predict_proba(pairs)
+        before.pipelines["sentiment"].predict_proba(sentence_frame(vs))
+
+    n = sum(len(f) for f in frames)
+    old_path(frames[0].iloc[:200])
+    t_before = t_cold = t_warm = float("inf")
+    for _ in range(2):
+        t_before = min(t_before, cpu(lambda: [old_path(f) for f in frames]))
+        WORD_GRAMS.clear()
+        fresh = pickle.loads(pickle.dumps(model))
+        t_cold = min(t_cold, cpu(lambda fresh=fresh: [fresh.predict_proba(f) for f in frames]))
+        t_warm = min(t_warm, cpu(lambda fresh=fresh: [fresh.predict_proba(f) for f in frames]))
+    print(f"raw model per core, {n:,} distinct sentences (CPU time of one process):")
+    print(f"  before (scikit-learn vectorisers, 2026-11): {n / t_before:8,.0f} sentences/s")
+    print(
+        f"  after, cold (empty word cache):             {n / t_cold:8,.0f} sentences/s "
+        f"(ratio {t_before / t_cold:.2f})"
+    )
+    print(
+        f"  after, steady state (words seen):           {n / t_warm:8,.0f} sentences/s "
+        f"(ratio {t_before / t_warm:.2f}; goal ≥ 3)"
+    )
+
+
+def cpu(fn) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
 
 
 def _units(segmenter: Segmenter, row: dict) -> list[dict]:

@@ -95,7 +95,7 @@ def main() -> None:
         stop,
     )
     from mauqif.annotate.studio.pull import download_export
-    from mauqif.annotate.studio.push import task
+    from mauqif.annotate.studio.push import predict_units, task
 
     schema = load_schema()
     with tempfile.TemporaryDirectory(prefix="mauqif-bench-") as tmp:
@@ -166,12 +166,40 @@ def main() -> None:
                 sentences, _ = aggregate(
                     read_exports([ROOT / "exports" / "gold" / "gold.json"]), schema
                 )
-                model = train_model(sentences, schema)
-                model_id = project("push-model")
-                model_s, _ = timed(lambda: push(studio, model_id, units, schema, model=model))
-                name = "mauqif push with the model's predictions"
+                from mauqif.model.pipeline import SKLEARN_VECTORISERS
+
+                # The model before issue 13 (scikit-learn's vectorisers) and today's, each
+                # against push without predictions (goal: today's at least 0.8 of it).
+                for label, config in (
+                    ("before (sklearn vectorisers)", SKLEARN_VECTORISERS),
+                    ("fast vectorisers (default)", None),
+                ):
+                    model = train_model(sentences, schema, config)
+                    model_id = project(f"push-model-{config is None}")
+                    model_s, _ = timed(push, studio, model_id, units, schema, model=model)
+                    name = f"push + predictions, {label}"
+                    print(
+                        f"  {name:<42}{N_PUSH / model_s:7.0f}   ({model_s:.1f} s, prediction "
+                        f"included)  ratio to push without {push_s / model_s:.2f}"
+                    )
+                # What Label Studio itself takes for those tasks: the same predictions computed
+                # beforehand, imported by the raw SDK in one request.
+                answers = predict_units(units, model)
+                with_answers = [
+                    task(u, schema, model.version, a, model.min_confidence)
+                    for u, a in zip(units, answers, strict=True)
+                ]
+                raw_model_id = project("raw-model")
+                raw_model_s, _ = timed(
+                    studio.sdk.projects.import_tasks,
+                    id=raw_model_id,
+                    request=with_answers,
+                    request_options={"timeout_in_seconds": 900},
+                )
+                name = "raw SDK import of those tasks (precomputed)"
                 print(
-                    f"  {name:<42}{N_PUSH / model_s:7.0f}   ({model_s:.1f} s, prediction included)"
+                    f"  {name:<42}{N_PUSH / raw_model_s:7.0f}   ({raw_model_s:.1f} s)  push + "
+                    f"predictions / this: {raw_model_s / model_s:.2f}"
                 )
 
             pull_id = project("pull")

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import shutil
-import tempfile
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +26,7 @@ import sklearn
 from sklearn.exceptions import InconsistentVersionWarning
 
 from mauqif.annotate.schema import Schema, load_schema
-from mauqif.annotate.tables import write_bytes_atomic
+from mauqif.annotate.tables import atomic_directory, write_bytes_atomic
 
 from .exceptions import ArtifactError, ModelVersionWarning, SchemaMismatchError
 from .model import Model
@@ -44,16 +41,15 @@ REPORT = "report.html"
 
 
 def labels_digest(schema: Schema) -> str:
-    """What a model's answers depend on: the topic, the parties and the label values (not the
-    aliases or display names, which only change how mentions are found)."""
-    key = [schema.topic.id, schema.party_ids, schema.stance_values, schema.sentiment_values]
+    """What a model's answers depend on: the topic, the parties, the label values and their roles
+    (not the aliases or display names, which only change how mentions are found)."""
+    key = [
+        schema.topic.id,
+        schema.party_ids,
+        [[v.value, v.role] for v in schema.stance],
+        [[v.value, v.role] for v in schema.sentiment],
+    ]
     return hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _sha256(path: Path) -> str:
@@ -101,14 +97,11 @@ def save_model(
     target = root / model.version
     if target.exists():
         raise ArtifactError(f"{target} already exists; model versions are never overwritten")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{model.version}.", suffix=".part", dir=root))
-    try:
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a model directory is not
+    with atomic_directory(target) as tmp:
         payload = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "pipelines": model.pipelines,
-            "schema": model.schema,
             "config": model.config,
             "trained_on": model.trained_on,
         }
@@ -120,10 +113,6 @@ def save_model(
         )
         for name, data in (files or {}).items():
             (tmp / name).write_bytes(data)
-        os.rename(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     model.manifest = manifest
     return target
 
@@ -165,7 +154,13 @@ def read_manifest(path: str | Path) -> dict:
         ) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArtifactError(f"{manifest_file} is not a mauqif model manifest")
-    if manifest.get("format_version") != FORMAT_VERSION:
+    found = manifest.get("format_version")
+    if isinstance(found, int) and found > FORMAT_VERSION:
+        raise ArtifactError(
+            f"{path} was written by a newer mauqif (artifact format {found}; this one reads "
+            f"{FORMAT_VERSION}): upgrade mauqif to use it, or retrain with this one (`mauqif train`)"
+        )
+    if found != FORMAT_VERSION:
         raise ArtifactError(
             f"{path} has artifact format {manifest.get('format_version')!r}, this mauqif reads {FORMAT_VERSION}; "
             "retrain with `mauqif train`"

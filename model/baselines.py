@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mauqif.annotate.normalize import normalize
+from mauqif.annotate.schema import NEGATIVE as NEGATIVE_ROLE
+from mauqif.annotate.schema import NEUTRAL
+from mauqif.annotate.schema import POSITIVE as POSITIVE_ROLE
 
 from .exceptions import ModelError
 from .features import NEGATIVE, POSITIVE, TOKEN_RE
@@ -30,6 +33,13 @@ def _most_common(values, default):
     return counts.most_common(1)[0][0] if counts else default
 
 
+def _labels_by_party(data: Dataset, rows):
+    """(party, its stance labels in the sentence `rows`) for each party of the schema."""
+    pairs = data.pair_rows(rows)
+    parties, labels = data.pairs["party"].to_numpy()[pairs], data.stance[pairs]
+    return [(p, labels[parties == p]) for p in data.party_ids]
+
+
 @dataclass
 class _Fixed:
     stance_by_party: dict
@@ -37,7 +47,8 @@ class _Fixed:
 
     def predict(self, data: Dataset, rows):
         parties = data.pairs["party"].to_numpy()[data.pair_rows(rows)]
-        stance = np.array([self.stance_by_party.get(p, "none") for p in parties], dtype=object)
+        default = data.schema.not_source
+        stance = np.array([self.stance_by_party.get(p, default) for p in parties], dtype=object)
         return stance, np.array([self.sentiment] * len(rows), dtype=object)
 
 
@@ -45,10 +56,12 @@ class Majority:
     name = "majority"
 
     def fit(self, data: Dataset, rows) -> _Fixed:
-        pairs = data.pair_rows(rows)
-        parties, labels = data.pairs["party"].to_numpy()[pairs], data.stance[pairs]
-        by_party = {p: _most_common(labels[parties == p], "none") for p in data.party_ids}
-        return _Fixed(by_party, _most_common(data.sentiment[rows], "neutral"))
+        schema = data.schema
+        by_party = {
+            party: _most_common(labels, schema.not_source)
+            for party, labels in _labels_by_party(data, rows)
+        }
+        return _Fixed(by_party, _most_common(data.sentiment[rows], schema.sentiment_with(NEUTRAL)))
 
 
 @dataclass
@@ -60,36 +73,40 @@ class _KeywordRule:
     def predict(self, data: Dataset, rows):
         pairs = data.pair_rows(rows)
         frame = data.pairs.iloc[pairs]
+        schema = data.schema
+        source = (schema.stance_with(NEUTRAL) or schema.polar)[0]
         stance = np.array(
             [
-                self.stance_by_party.get(party, "neutral")
+                self.stance_by_party.get(party, source)
                 if "kw_source" in cues.split()
-                else "none"
+                else schema.not_source
                 for party, cues in zip(frame["party"], frame["cues"], strict=True)
             ],
             dtype=object,
         )
         sentiment = np.array(
-            [self.sentiment(t) for t in data.inputs["sentence"].to_numpy()[rows]], dtype=object
+            [self.sentiment(t, schema) for t in data.inputs["sentence"].to_numpy()[rows]],
+            dtype=object,
         )
         return stance, sentiment
 
-    def sentiment(self, normalized: str) -> str:
+    def sentiment(self, normalized: str, schema) -> str:
         words = TOKEN_RE.findall(normalized)
         pos = sum(w in self.positive for w in words)
         neg = sum(w in self.negative for w in words)
-        return "positive" if pos > neg else "negative" if neg > pos else "neutral"
+        role = POSITIVE_ROLE if pos > neg else NEGATIVE_ROLE if neg > pos else NEUTRAL
+        return schema.sentiment_with(role)
 
 
 class KeywordRule:
     name = "keyword rule"
 
     def fit(self, data: Dataset, rows) -> _KeywordRule:
-        pairs = data.pair_rows(rows)
-        parties, labels = data.pairs["party"].to_numpy()[pairs], data.stance[pairs]
+        schema = data.schema
+        source = (schema.stance_with(NEUTRAL) or schema.polar)[0]
         by_party = {
-            p: _most_common([v for v in labels[parties == p] if v != "none"], "neutral")
-            for p in data.party_ids
+            party: _most_common([v for v in labels if v != schema.not_source], source)
+            for party, labels in _labels_by_party(data, rows)
         }
         return _KeywordRule(by_party)
 

@@ -26,8 +26,7 @@ from .baselines import Majority
 from .exceptions import ModelError
 from .model import Dataset, fit_pipelines
 
-POLAR = ("favor", "against")
-ENOUGH_LABELS = 20  # a party's figures are trusted from this many favor/against/neutral labels
+ENOUGH_LABELS = 20  # a party's figures are trusted from this many labels of it as a source
 LEARNING_FRACTIONS = (0.2, 0.4, 0.6, 0.8, 1.0)
 
 
@@ -43,8 +42,9 @@ def grouped_folds(data: Dataset, n_splits: int = 5) -> list[tuple[np.ndarray, np
     return [(train, test) for train, test in splitter.split(np.zeros(len(groups)), groups=groups)]
 
 
-def block(y_true, y_pred, labels: list[str]) -> dict:
-    """Figures of one question on the pairs (or sentences) that have a label."""
+def block(y_true, y_pred, labels: list[str], polar: list[str] = ()) -> dict:
+    """Figures of one question on the pairs (or sentences) that have a label; F_avg is the mean
+    F1 of the `polar` values (the schema's stance values that take a side) present."""
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     if not len(y_true):
         return {
@@ -67,7 +67,7 @@ def block(y_true, y_pred, labels: list[str]) -> dict:
         for i, label in enumerate(labels)
     }
     present = [c for c in labels if classes[c]["support"] > 0]
-    polar = [c for c in POLAR if c in present]
+    polar = [c for c in polar if c in present]
     return {
         "n": int(len(y_true)),
         "classes": classes,
@@ -104,11 +104,15 @@ def score(stance_true, stance_pred, pair_parties, sentiment_true, sentiment_pred
     out = {"stance": {}, "sentiment": None, "score": math.nan}
     for party in schema.party_ids:
         mask = labelled & (parties == party)
-        out["stance"][party] = block(stance_true[mask], stance_pred[mask], schema.stance_values)
-        out["stance"][party]["enough_labels"] = bool(
-            sum(v != "none" for v in stance_true[mask]) >= ENOUGH_LABELS
+        out["stance"][party] = block(
+            stance_true[mask], stance_pred[mask], schema.stance_values, schema.polar
         )
-    out["stance"]["all"] = block(stance_true[labelled], stance_pred[labelled], schema.stance_values)
+        out["stance"][party]["enough_labels"] = bool(
+            sum(v != schema.not_source for v in stance_true[mask]) >= ENOUGH_LABELS
+        )
+    out["stance"]["all"] = block(
+        stance_true[labelled], stance_pred[labelled], schema.stance_values, schema.polar
+    )
     has_sentiment = sentiment_true != None  # noqa: E711
     out["sentiment"] = block(
         sentiment_true[has_sentiment], sentiment_pred[has_sentiment], schema.sentiment_values

@@ -318,6 +318,9 @@ def parse_mentions(value) -> list[dict]:
 def tokenize(text: str, mentions: Sequence[dict]) -> tuple[str, tuple[Token, ...]]:
     """Normalise `text` and tokenise it; each mention span becomes one token, the set of its
     parties (a compound like `روس اور شمالی کوریا` is one span of two parties)."""
+    if not mentions:  # most sentences: no offsets to map
+        norm = normalize(text)
+        return norm, tuple(TOKEN_RE.findall(norm))
     norm, origin = normalize_with_map(text)
     spans: dict[tuple[int, int], set[str]] = {}
     for m in mentions:
@@ -396,9 +399,9 @@ def _sentiment_cues(v: View) -> str:
         out.append("more_neg")
     else:
         out.append("balanced")
-    if any(_DIGIT.search(w) for w in words):
+    if _DIGIT.search(" ".join(words)):  # tokens hold no spaces: one search tests them all
         out.append("figures")
-    if any(t in QUOTES for t in words):
+    if not QUOTES.isdisjoint(words):
         out.append("quote")
     return " ".join(out)
 
@@ -428,7 +431,8 @@ def pair_frame(
                 )
             else:
                 if absent is None:
-                    marked, context = _marked(v.tokens, ""), _marked(v.context, "")
+                    marked = _marked(v.tokens, "", bool(shared.parties))
+                    context = _marked(v.context, "", bool(shared.context_parties))
                     absent = (
                         " ".join(marked),
                         NO_MENTION,
@@ -443,7 +447,11 @@ def pair_frame(
             rows["window"].append(pair[1])
             rows["context"].append(pair[2])
             rows["cues"].append(pair[3])
-    return pd.DataFrame(rows, columns=PAIR_COLUMNS).astype({c: object for c in PAIR_COLUMNS[1:]})
+    # Object columns from the start: pandas would otherwise store Arrow strings, and the
+    # vectorisers turn them back into Python strings.
+    return pd.DataFrame(
+        {c: rows[c] if c == "row" else pd.Series(rows[c], dtype=object) for c in PAIR_COLUMNS}
+    )
 
 
 @dataclass(frozen=True)
@@ -487,38 +495,47 @@ class _SentenceCues:
 
     @classmethod
     def of(cls, v: View, topic: TopicCues | None = None) -> _SentenceCues:
+        # One pass over the tokens and set operations on the lexicons: this runs once per
+        # sentence of every batch, so it is written for speed (same values as word-by-word tests).
         words = [t for t in v.tokens if isinstance(t, str)]
         context_words = [t for t in v.context if isinstance(t, str)]
         parties = frozenset().union(*(t for t in v.tokens if not isinstance(t, str)))
         context_parties = frozenset().union(*(t for t in v.context if not isinstance(t, str)))
         present = set(words)
+        context_present = set(context_words)
         on_topic = True
         if topic is not None and (topic.parties or topic.keywords):
             on_topic = bool(
                 (topic.parties and topic.parties <= (parties | context_parties))
-                or topic.keywords & present
-                or topic.keywords & set(context_words)
+                or not topic.keywords.isdisjoint(present)
+                or not topic.keywords.isdisjoint(context_present)
             )
         return cls(
             parties=parties,
             context_parties=context_parties,
             pronoun=_pronoun_speaker(words),
-            quote=any(t in QUOTES for t in words),
-            both=any(t in _lexicon(BOTH) for t in words),
-            support=bool(present & _lexicon(SUPPORT_WORDS)),
-            condemn=bool(present & _lexicon(CONDEMN_WORDS)),
-            act=bool(present & _lexicon(ACT_WORDS)),
-            figures=any(_DIGIT.search(w) for w in words) or bool(present & _lexicon(NUMBER_WORDS)),
-            after=bool(present & _lexicon(AFTER_WORDS)),
+            quote=not QUOTES.isdisjoint(present),
+            both=not _lexicon(BOTH).isdisjoint(present),
+            support=not _lexicon(SUPPORT_WORDS).isdisjoint(present),
+            condemn=not _lexicon(CONDEMN_WORDS).isdisjoint(present),
+            act=not _lexicon(ACT_WORDS).isdisjoint(present),
+            # Tokens hold no spaces, so one search of the joined words tests every word.
+            figures=bool(_DIGIT.search(" ".join(present)))
+            or not _lexicon(NUMBER_WORDS).isdisjoint(present),
+            after=not _lexicon(AFTER_WORDS).isdisjoint(present),
             on_topic=on_topic,
             impersonal=_impersonal(words),
-            expert=bool(present & _lexicon(EXPERT_WORDS)),
-            context_expert=bool(set(context_words) & _lexicon(EXPERT_WORDS)),
+            expert=not _lexicon(EXPERT_WORDS).isdisjoint(present),
+            context_expert=not _lexicon(EXPERT_WORDS).isdisjoint(context_present),
             context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
         )
 
 
-def _marked(tokens: Iterable[Token], party: str) -> list[str]:
+def _marked(tokens: Iterable[Token], party: str, mentioned: bool = True) -> list[str]:
+    """The tokens with each mention as `xtgt` (names `party`) or `xoth`; `mentioned=False`
+    says there is no mention among them (the tokens are the words)."""
+    if not mentioned:
+        return list(tokens)
     return [t if isinstance(t, str) else (TARGET if party in t else OTHER) for t in tokens]
 
 
@@ -558,12 +575,16 @@ def _impersonal(words: list[str]) -> bool:
     """A reporting verb or خیال / سمجھا followed by جاتا/جاتی/جاتے: "it is believed / said"."""
     verbs = _lexicon((*REPORTING_VERBS, "خیال", "سمجھا", "کیا", "بتایا"))
     impersonal = _lexicon(IMPERSONAL)
+    if impersonal.isdisjoint(words):
+        return False
     return any(w in impersonal and i and words[i - 1] in verbs for i, w in enumerate(words))
 
 
 def _pronoun_speaker(words: list[str]) -> bool:
     pronouns = _lexicon(PRONOUNS)
     phrases = _phrases(PRONOUN_PHRASES)
+    if pronouns.isdisjoint(words) and phrases[0][0] not in words:
+        return False
     for i, t in enumerate(words):
         if t in pronouns:
             return True

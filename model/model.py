@@ -16,11 +16,12 @@ from mauqif.annotate.mentions import MentionFinder
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
+from .estimators import linear_predict_proba
 from .exceptions import ModelError
 from .features import TopicCues, pair_frame, parse_mentions, sentence_frame, views
 from .pipeline import ModelConfig, fresh, make_pipelines
 
-PREDICTION_COLUMNS = ["stance", "stance_proba", "sentiment", "sentiment_proba", "model_version"]
+ANSWER_COLUMNS = ["stance", "stance_proba", "sentiment", "sentiment_proba", "model_version"]
 MENTION_SOURCES = ("finder", "annotated")
 
 
@@ -189,30 +190,44 @@ class Model:
         if "mentions" not in out:
             out["mentions"] = [self.finder().find(str(t)) for t in out["text"]]
         if not len(out):
-            for column in PREDICTION_COLUMNS:
+            for column in ANSWER_COLUMNS:
                 out[column] = pd.Series(dtype=object)
             return out
-        stance, sentiment = self.predict_proba(out)
+        answers = self.answers(out)
+        for column in ANSWER_COLUMNS:
+            out[column] = [answer[column] for answer in answers]
+        return out
+
+    def answers(self, df: pd.DataFrame, digits: int | None = None) -> list[dict]:
+        """The model's answer for each row of `df` (text, context, mentions), in the one shape
+        every prediction has (`predict_frame`, batch prediction, push, the ML backend): stance
+        {party: label}, stance_proba {party: {label: p}}, sentiment, sentiment_proba {label: p},
+        model_version; probabilities rounded to `digits` when given."""
+        stance, sentiment = self.predict_proba(df)
         parties, stance_labels, sentiment_labels = (
             self.schema.party_ids,
             self.stance_labels,
             self.sentiment_labels,
         )
-        best_stance = np.asarray(stance_labels, dtype=object)[stance.argmax(axis=2)]
-        out["stance"] = [dict(zip(parties, row, strict=True)) for row in best_stance]
-        out["stance_proba"] = [
+        # Argmaxed and rounded in numpy, once per batch, not per value in Python.
+        stance_best = stance.argmax(axis=2).tolist()
+        sentiment_best = sentiment.argmax(axis=1).tolist()
+        if digits is not None:
+            stance, sentiment = np.round(stance, digits), np.round(sentiment, digits)
+        stance_p, sentiment_p = stance.tolist(), sentiment.tolist()
+        return [
             {
-                p: dict(zip(stance_labels, probs.tolist(), strict=True))
-                for p, probs in zip(parties, sentence, strict=True)
+                "stance": {p: stance_labels[stance_best[i][j]] for j, p in enumerate(parties)},
+                "stance_proba": {
+                    p: dict(zip(stance_labels, stance_p[i][j], strict=True))
+                    for j, p in enumerate(parties)
+                },
+                "sentiment": sentiment_labels[sentiment_best[i]],
+                "sentiment_proba": dict(zip(sentiment_labels, sentiment_p[i], strict=True)),
+                "model_version": self.version,
             }
-            for sentence in stance
+            for i in range(len(stance_p))
         ]
-        out["sentiment"] = np.asarray(sentiment_labels, dtype=object)[sentiment.argmax(axis=1)]
-        out["sentiment_proba"] = [
-            dict(zip(sentiment_labels, p.tolist(), strict=True)) for p in sentiment
-        ]
-        out["model_version"] = self.version
-        return out
 
     def predict_proba(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Raw probabilities: stance (sentences × parties × stance labels), sentiment
@@ -221,8 +236,8 @@ class Model:
         vs = views(df, self.finder())
         parties = self.schema.party_ids
         pairs = pair_frame(vs, parties, topic=TopicCues.of(self.schema.topic))
-        stance = self.pipelines["stance"].predict_proba(pairs)
-        sentiment = self.pipelines["sentiment"].predict_proba(sentence_frame(vs))
+        stance = linear_predict_proba(self.pipelines["stance"], pairs)
+        sentiment = linear_predict_proba(self.pipelines["sentiment"], sentence_frame(vs))
         return stance.reshape(len(vs), len(parties), -1), sentiment
 
 
@@ -242,7 +257,7 @@ def train_model(
     schema = schema or load_schema()
     config = config or ModelConfig()
     data = make_dataset(sentences, schema, mentions)
-    return model_from(data, pipelines or make_pipelines(config), config)
+    return model_from(data, pipelines or make_pipelines(config, schema.not_source), config)
 
 
 def model_from(data: Dataset, pipelines: dict, config: ModelConfig) -> Model:

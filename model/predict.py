@@ -13,33 +13,21 @@ One output row per sentence, with the columns of `PREDICTION_COLUMNS`.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
 from mauqif.annotate.exceptions import InputError, raise_input_error
 from mauqif.annotate.pipeline import sentence_id
 from mauqif.annotate.reader import STDIN, Article, iter_articles
+from mauqif.annotate.tables import chunks, jsonl_objects
 
-from .model import Model
+from .model import ANSWER_COLUMNS, Model
 
-PREDICTION_COLUMNS = [
-    "id",
-    "article_id",
-    "text",
-    "mentions",
-    "stance",
-    "stance_proba",
-    "sentiment",
-    "sentiment_proba",
-    "model_version",
-]
+PREDICTION_COLUMNS = ["id", "article_id", "text", "mentions", *ANSWER_COLUMNS]
 CHUNK_SENTENCES = 2000
 CHARS_PER_SENTENCE = (
     110  # to cut article chunks of about CHUNK_SENTENCES sentences before splitting
@@ -75,9 +63,8 @@ def predict_sentences(
     progress: Progress | None = None,
 ) -> Iterator[dict]:
     """Prediction rows for sentence JSONL files (see the module docstring)."""
-    rows = iter_sentence_rows(inputs, on_skip)
-    chunks = iter(lambda: list(islice(rows, chunk_size)), [])
-    yield from _run(_sentence_chunk, model, chunks, n_jobs, on_skip, progress)
+    batches = chunks(iter_sentence_rows(inputs, on_skip), chunk_size)
+    yield from _run(_sentence_chunk, model, batches, n_jobs, on_skip, progress)
 
 
 def _run(work, model: Model, chunks: Iterator[list], n_jobs: int, on_skip: SkipHandler, progress):
@@ -137,38 +124,17 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
             "mentions": [u["mentions"] for u in units],
         }
     )
-    stance, sentiment = model.predict_proba(frame)
-    parties, stance_labels, sentiment_labels = (
-        model.schema.party_ids,
-        model.stance_labels,
-        model.sentiment_labels,
-    )
-    # Rounded and argmaxed in numpy, once per chunk, not per value in Python.
-    stance_p = np.round(stance, DIGITS).tolist()
-    sentiment_p = np.round(sentiment, DIGITS).tolist()
-    stance_best = stance.argmax(axis=2).tolist()
-    sentiment_best = sentiment.argmax(axis=1).tolist()
-    out = []
-    for i, unit in enumerate(units):
-        out.append(
-            {
-                "id": ids[i],
-                "article_id": unit.get("article_id"),
-                "text": unit["text"],
-                "mentions": unit["mentions"],
-                "stance": {
-                    party: stance_labels[stance_best[i][j]] for j, party in enumerate(parties)
-                },
-                "stance_proba": {
-                    party: dict(zip(stance_labels, stance_p[i][j], strict=True))
-                    for j, party in enumerate(parties)
-                },
-                "sentiment": sentiment_labels[sentiment_best[i]],
-                "sentiment_proba": dict(zip(sentiment_labels, sentiment_p[i], strict=True)),
-                "model_version": model.version,
-            }
-        )
-    return out
+    answers = model.answers(frame, digits=DIGITS)
+    return [
+        {
+            "id": ids[i],
+            "article_id": unit.get("article_id"),
+            "text": unit["text"],
+            "mentions": unit["mentions"],
+            **answers[i],
+        }
+        for i, unit in enumerate(units)
+    ]
 
 
 def iter_sentence_rows(
@@ -202,27 +168,17 @@ def iter_sentence_rows(
 
 
 def _sentence_lines(
-    stream, source: str, default_article: str, on_skip: SkipHandler
+    stream, source: str, default_article: str, on_skip: SkipHandler, *, whole_file: bool = True
 ) -> Iterator[dict]:
+    """Sentence rows of JSONL lines. For a whole file, a first line that is not a sentence
+    means the file is something else (reported once, skipped) and no line at all means it is
+    empty; a part of a file (`whole_file=False`, a Dask partition) reports each bad line."""
     good = bad = 0
-    for lineno, raw in enumerate(stream, 1):
+    for lineno, row in jsonl_objects(stream, source):
         where = f"{source}:{lineno}"
-        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        try:
-            row = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            error = InputError(
-                where, "is not UTF-8; convert the file with `iconv -f <its encoding> -t UTF-8`"
-            )
-        except json.JSONDecodeError as exc:
-            error = InputError(where, f"not valid JSON ({exc.msg})")
-        else:
-            error = _sentence_problem(row, where)
+        error = row if isinstance(row, InputError) else _sentence_problem(row, where)
         if error is not None:
-            if good == 0 and bad == 0:
+            if good == 0 and bad == 0 and whole_file:
                 on_skip(
                     InputError(
                         source, f"is not sentence JSONL ({error.reason} on line {lineno}); skipped"
@@ -243,13 +199,11 @@ def _sentence_lines(
             "text": text,
             "context": row.get("context") if isinstance(row.get("context"), str) else "",
         }
-    if good == 0 and bad == 0:
+    if good == 0 and bad == 0 and whole_file:
         on_skip(InputError(source, "is empty"))
 
 
-def _sentence_problem(row, where: str) -> InputError | None:
-    if not isinstance(row, dict):
-        return InputError(where, "is not a JSON object")
+def _sentence_problem(row: dict, where: str) -> InputError | None:
     if not isinstance(row.get("text"), str) or not row["text"].strip():
         return InputError(where, "has no `text` (a non-empty string)")
     return None

@@ -19,6 +19,8 @@ from html import escape
 import numpy as np
 from matplotlib.figure import Figure
 
+from mauqif.annotate.labels import label_sources_line
+
 from .evaluate import Evaluation
 
 COLORS = ["#1f6f8b", "#e39b27", "#8e8e8e", "#c44e52", "#55a868"]
@@ -46,26 +48,33 @@ def _block(figures: dict, key: str) -> dict:
     return figures["sentiment"] if key == "sentiment" else figures["stance"][key]
 
 
-def _bars(evaluation: Evaluation, parties: list[str], metric: str, title: str) -> str:
-    questions = _questions(evaluation, parties)
-    if metric == "f_avg":
-        questions = [q for q in questions if q[1] != "sentiment"]
-    names = list(evaluation.figures)
-    fig = Figure(figsize=(9, 3.4))
-    ax = fig.subplots()
-    width = 0.8 / len(names)
-    x = np.arange(len(questions))
-    for i, name in enumerate(names):
-        values = [_block(evaluation.figures[name], key)[metric] for _, key in questions]
-        values = [0 if math.isnan(v) else v for v in values]
+def grouped_bars(ax, groups: list[str], series: dict[str, list[float]]) -> None:
+    """One bar per series in each group (NaN drawn as 0), coloured and labelled by series."""
+    width = 0.8 / max(len(series), 1)
+    x = np.arange(len(groups))
+    for i, (name, values) in enumerate(series.items()):
+        heights = [0 if math.isnan(v) else v for v in values]
         ax.bar(
             x + i * width - 0.4 + width / 2,
-            values,
+            heights,
             width,
             label=name,
             color=COLORS[i % len(COLORS)],
         )
-    ax.set_xticks(x, [label for label, _ in questions], rotation=15)
+    ax.set_xticks(x, groups, rotation=15)
+
+
+def _bars(evaluation: Evaluation, parties: list[str], metric: str, title: str) -> str:
+    questions = _questions(evaluation, parties)
+    if metric == "f_avg":
+        questions = [q for q in questions if q[1] != "sentiment"]
+    fig = Figure(figsize=(9, 3.4))
+    ax = fig.subplots()
+    series = {
+        name: [_block(figures, key)[metric] for _, key in questions]
+        for name, figures in evaluation.figures.items()
+    }
+    grouped_bars(ax, [label for label, _ in questions], series)
     ax.set_ylim(0, 1)
     ax.set_ylabel(metric.replace("_", "-"))
     ax.set_title(title)
@@ -245,6 +254,7 @@ Macro-F1 and F_avg average over the values that have labels (a party never label
 <p>{aggregation.get("annotations", 0)} annotations ({aggregation.get("cancelled", 0)} cancelled) of
 {aggregation.get("sentences", 0)} sentences; {aggregation.get("ground_truth", 0)} decided by a ground-truth
 (adjudicated) annotation, {aggregation.get("majority", 0)} by majority.
+{escape(label_sources_line(aggregation)).capitalize()}.
 Ties left out: {escape(", ".join(f"{q} {n}" for q, n in ties.items()) or "none")}.
 Choices the schema does not know: {aggregation.get("unknown_choices", 0)}.</p>
 <ul>{files}</ul>

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mauqif.annotate.exceptions import InputError, raise_input_error
-from mauqif.annotate.labels import aggregate, export_files, read_exports
+from mauqif.annotate.labels import aggregate, export_files, label_sources_line, read_exports
 from mauqif.annotate.schema import Schema, load_schema
 
 from .artifact import REPORT, current_model_dir, load_model, promote, save_model
@@ -75,9 +75,10 @@ def retrain(
         )
     sentences, aggregation = aggregate(table, schema)
     log(f"{len(table)} annotations → {len(sentences)} labelled sentences")
+    log(label_sources_line(aggregation))
     dataset = make_dataset(sentences, schema, mentions)
     folds = grouped_folds(dataset, n_folds)
-    pipelines = make_pipelines(config)
+    pipelines = make_pipelines(config, schema.not_source)
     candidates = [PipelineCandidate(NEW, pipelines)]
     current_version, notes = None, []
     current = _current(models, schema, notes)

@@ -56,7 +56,7 @@ def test_the_token_pattern_keeps_urdu_words_with_diacritics_whole():
 
 @pytest.mark.parametrize("two_stage", [False, True])
 def test_the_factory_builds_pipelines_that_clone_unfitted(two_stage):
-    pipelines = make_pipelines(ModelConfig(two_stage=two_stage))
+    pipelines = make_pipelines(ModelConfig(two_stage=two_stage), "none")
     assert set(pipelines) == {"stance", "sentiment"}
     copy = clone(pipelines["stance"])
     assert (

@@ -116,7 +116,9 @@ def test_a_bad_export_is_reported_the_rest_trains_and_the_exit_code_says_so(expo
 
 
 def test_agreement_prints_kappa_per_question(exports):
-    result = CliRunner().invoke(cli, ["agreement", str(exports / "gold" / "gold.json")])
+    result = CliRunner().invoke(
+        cli, ["agreement", str(exports / "gold" / "gold.json"), "--by", "passes"]
+    )
     assert result.exit_code == 0, result.output
     lines = [
         line for line in result.output.splitlines() if line.startswith("first pass / second pass")

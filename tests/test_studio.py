@@ -159,7 +159,7 @@ def test_a_task_carries_the_unit_and_its_mention_spans(schema):
     made = task(UNIT, schema, mentions_version(schema))
     assert made["data"] == {
         "text": TEXT, "context": "", "article_id": "a1", "sentence_id": "s1", "index": 3,
-        "kind": "sentence", "title": "t", "url": None,
+        "kind": "sentence", "title": "t", "url": None, "published": None, "author": None,
     }  # fmt: skip
     [pred] = made["predictions"]
     assert pred["model_version"] == mentions_version(schema) and "score" not in pred

@@ -30,6 +30,8 @@ SAMPLING = {
     "uncertainty": "Uncertainty sampling",
 }
 PAGE_SIZE = 1000
+DEFAULT_TIMEOUT = 600.0  # seconds per request: a sync export of a large project takes minutes
+CHECK_TIMEOUT = 30.0  # seconds for the first request, which any live server answers at once
 
 
 def _summary(body) -> str:
@@ -50,12 +52,15 @@ def _summary(body) -> str:
 class Studio:
     """A connection to one Label Studio server. Create it with `connect`."""
 
-    def __init__(self, url: str, api_key: str, timeout: float = 600.0):
+    def __init__(self, url: str, api_key: str, timeout: float = DEFAULT_TIMEOUT):
         from label_studio_sdk.client import LabelStudio
 
         self.url = url.rstrip("/")
         self._api_key = api_key
-        self.sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=timeout)
+        # Seconds any one request may take (a bulk import or a whole export included); a server
+        # that stops answering (hung, stopped) is given up on after that, with an error.
+        self.timeout = float(timeout)
+        self.sdk = LabelStudio(base_url=self.url, api_key=api_key, timeout=self.timeout)
 
     def __repr__(self) -> str:
         return f"Studio({self.url!r})"
@@ -74,7 +79,9 @@ class Studio:
             ) from None
         except httpx.TimeoutException:
             raise StudioError(
-                f"Label Studio at {self.url} did not answer in time{f' while {doing}' if doing else ''}; try again, or with a smaller --batch"
+                f"Label Studio at {self.url} did not answer in time{f' while {doing}' if doing else ''} "
+                "(hung, stopped or overloaded); try again when it answers, or allow more with "
+                "--timeout (a push also with a smaller --batch)"
             ) from None
         except httpx.TransportError as exc:
             raise ConnectionFailed(self.url, f"{type(exc).__name__}: {exc}") from None
@@ -90,33 +97,47 @@ class Studio:
             ) from None
 
     def request(self, method: str, path: str, **kwargs):
-        """A raw call through the SDK's authenticated httpx client (for endpoints the SDK lacks)."""
-        wrapper = self.sdk._client_wrapper
-        headers = wrapper.get_headers()
-        client = wrapper.httpx_client.httpx_client
+        """A raw call to the REST API, for endpoints the SDK has no call for (diagnostics, and the
+        tests reading e.g. /api/projects/{id}/next). Authenticated as the SDK is: a legacy token
+        as `Token`, a personal access token exchanged for an access token (`tokens.refresh`)."""
+        import httpx
+
         with self.errors(f"calling {path}"):
-            response = client.request(method, f"{self.url}{path}", headers=headers, **kwargs)
-            if response.status_code == 401:
-                raise AuthError(self.url)
-            if response.status_code >= 400:
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = response.text
-                detail = _summary(body)
-                raise RequestRefused(
-                    f"Label Studio at {self.url} refused {method} {path} ({response.status_code}): {detail}",
-                    response.status_code,
-                    detail,
-                )
-            return response
+            if self._api_key.count(".") == 2:  # a JWT: a personal access token
+                access = self.sdk.tokens.refresh(refresh=self._api_key).access
+                authorization = f"Bearer {access}"
+            else:
+                authorization = f"Token {self._api_key}"
+            response = httpx.request(
+                method,
+                f"{self.url}{path}",
+                headers={"Authorization": authorization},
+                timeout=self.timeout,
+                **kwargs,
+            )
+        if response.status_code == 401:
+            raise AuthError(self.url)
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = response.text
+            detail = _summary(body)
+            raise RequestRefused(
+                f"Label Studio at {self.url} refused {method} {path} ({response.status_code}): {detail}",
+                response.status_code,
+                detail,
+            )
+        return response
 
     # ---- identity ------------------------------------------------------------------------------
 
     def check(self) -> str:
         """Check the server answers and accepts the key; return its version."""
+        # A server that answers at all answers this at once: a hung one is found out quickly.
+        quick = {"timeout_in_seconds": min(self.timeout, CHECK_TIMEOUT)}
         with self.errors("checking the API key"):
-            self.sdk.users.whoami()
+            self.sdk.users.whoami(request_options=quick)
             return self.version()
 
     def version(self) -> str:
@@ -242,7 +263,8 @@ class Studio:
 
     def invite_link(self) -> str:
         """The organisation's invite link (signing up needs it on the local server)."""
-        return self.request("GET", "/api/invite").json()["invite_url"]
+        with self.errors("reading the invite link"):
+            return self.sdk.organizations.invites.get_invite_link().invite_url
 
     def add_user(self, email: str, password: str) -> tuple[int, str]:
         """Sign up an annotator through the organisation's invite link; return (user id, API token).
@@ -313,7 +335,7 @@ def _normalise_xml(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def connect(url: str, api_key: str, check: bool = True, timeout: float = 600.0) -> Studio:
+def connect(url: str, api_key: str, check: bool = True, timeout: float = DEFAULT_TIMEOUT) -> Studio:
     """A `Studio` for `url`, checked (server answers, key accepted) unless `check` is False."""
     if not url:
         raise StudioError(

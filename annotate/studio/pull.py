@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from ..exceptions import StudioError
 from ..schema import Schema
-from ..tables import atomic_path
+from ..tables import atomic_path, write_failed
 from .client import Studio
 
 
@@ -33,6 +32,7 @@ class PullResult:
     tasks: int
     rows: int
     unknown: int  # annotations with choices the schema does not know (see the `unknown` column)
+    verdicts: int = 0  # reviewers' verdicts brought back as ground truth first (`review.py`)
 
 
 def slug(title: str) -> str:
@@ -43,15 +43,18 @@ def slug(title: str) -> str:
 
 def _claim(path: Path) -> Path:
     """A new file at `path`, or `path` with -2, -3… when taken (O_EXCL: never overwrites)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     stem, suffix = path.name.split(".", 1)
-    for n in range(1, 1000):
-        candidate = path.with_name(f"{stem}.{suffix}" if n == 1 else f"{stem}-{n}.{suffix}")
-        try:
-            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-            return candidate
-        except FileExistsError:
-            continue
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            candidate = path.with_name(f"{stem}.{suffix}" if n == 1 else f"{stem}-{n}.{suffix}")
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                return candidate
+            except FileExistsError:
+                continue
+    except OSError as exc:  # a full or read-only disk: one line naming the place
+        raise write_failed(path, exc) from None
     raise StudioError(f"{path.parent}: too many snapshots named {stem}*; move some away")
 
 
@@ -101,9 +104,14 @@ def pull(
     out_dir: str | Path = "exports",
     now: datetime | None = None,
 ) -> PullResult:
-    """Export `project` to a new snapshot under `out_dir` and write its labels table."""
-    from ..labels import labels_table
+    """Export `project` to a new snapshot under `out_dir` and write its labels table.
 
+    Verdicts submitted in the project's review project (`mauqif adjudicate`) are brought back
+    as ground truth first, so the snapshot has every one submitted so far."""
+    from ..labels import labels_table
+    from .review import bring_back_verdicts
+
+    copied, updated = bring_back_verdicts(studio, project)
     out_dir = Path(out_dir)
     now = now or datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -126,15 +134,21 @@ def pull(
     stem = snapshot.name[: -len(".json")]
     meta_path = snapshot.with_name(f"{stem}.meta.json")
     meta = snapshot_meta(project, version, schema, users, now)
-    fd, tmp = tempfile.mkstemp(dir=meta_path.parent, prefix=f".{meta_path.name}.", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(meta, f, ensure_ascii=False, indent=2)
-    os.link(tmp, meta_path)  # fails rather than overwrite
-    os.unlink(tmp)
+    with atomic_path(meta_path, exclusive=True) as tmp:
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
 
     table = labels_table(tasks, schema, users=meta["users"])
     csv_path = out_dir / "labels" / f"{stem}.csv"
     parquet_path = out_dir / "labels" / f"{stem}.parquet"
     write_table(table, csv_path, parquet_path)
     unknown = int(table["unknown"].map(bool).sum()) if "unknown" in table and len(table) else 0
-    return PullResult(snapshot, meta_path, csv_path, parquet_path, len(tasks), len(table), unknown)
+    return PullResult(
+        snapshot,
+        meta_path,
+        csv_path,
+        parquet_path,
+        len(tasks),
+        len(table),
+        unknown,
+        verdicts=len(copied) + len(updated),
+    )

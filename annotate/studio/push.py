@@ -7,17 +7,37 @@ request per batch, and refreshes the predictions of unlabelled tasks when the mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Protocol
 
 from ..exceptions import StudioError
-from ..schema import MENTIONS_TAG, SENTIMENT_TAG, TEXT_TAG, Schema, stance_tag
+from ..schema import Schema
+from ..tables import chunks
 from .client import PAGE_SIZE, Studio
 from .exceptions import RequestRefused
+from .results import (  # noqa: F401  (re-exported: push's API before results.py)
+    choice_result,
+    confident_stance,
+    lowest_confidence,
+    mention_results,
+    prediction,
+    prediction_result,
+)
 
-TASK_FIELDS = ("text", "context", "article_id", "sentence_id", "index", "kind", "title", "url")
+TASK_FIELDS = (
+    "text",
+    "context",
+    "article_id",
+    "sentence_id",
+    "index",
+    "kind",
+    "title",
+    "url",
+    "published",
+    "author",
+)
 DEFAULT_BATCH = 1000
 
 
@@ -36,90 +56,7 @@ def mentions_version(schema: Schema) -> str:
 
 
 # ---- pure: units → tasks -----------------------------------------------------------------------
-
-
-def mention_results(text: str, mentions: Iterable[dict]) -> list[dict]:
-    results = []
-    for i, m in enumerate(mentions):
-        start, end = int(m["start"]), int(m["end"])
-        results.append(
-            {
-                "id": f"m{i}",
-                "from_name": MENTIONS_TAG,
-                "to_name": TEXT_TAG,
-                "type": "labels",
-                "value": {
-                    "start": start,
-                    "end": end,
-                    "text": text[start:end],
-                    "labels": [m["party"]],
-                },
-            }
-        )
-    return results
-
-
-def choice_result(from_name: str, value: str) -> dict:
-    return {
-        "from_name": from_name,
-        "to_name": TEXT_TAG,
-        "type": "choices",
-        "value": {"choices": [value]},
-    }
-
-
-def lowest_confidence(
-    stance_proba: dict[str, dict[str, float]], sentiment_proba: dict[str, float]
-) -> float:
-    """The model's confidence in its least sure answer among the questions of a sentence.
-
-    Label Studio's uncertainty sampling serves tasks in ascending score, so the sentences the
-    model is least sure about (in any one of the questions) come first.
-    """
-    tops = [max(p.values()) for p in stance_proba.values() if p]
-    if sentiment_proba:
-        tops.append(max(sentiment_proba.values()))
-    return float(min(tops)) if tops else 0.0
-
-
-def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: float) -> dict:
-    """The parties whose predicted stance is pre-selected: those the model gives at least
-    `min_confidence`. The others are left open for the annotator to decide."""
-    stance = predicted.get("stance") or {}
-    proba = predicted.get("stance_proba") or {}
-    out = {}
-    for party in party_ids:
-        value = stance.get(party)
-        if value is None:
-            continue
-        sure = (proba.get(party) or {}).get(value)
-        if sure is None or sure >= min_confidence:
-            out[party] = value
-    return out
-
-
-def prediction(
-    unit: dict,
-    schema: Schema,
-    model_version: str,
-    predicted: dict | None = None,
-    min_confidence: float = 0.0,
-) -> dict:
-    """One Label Studio prediction for a unit: mention spans, and the model's answers if any
-    (a party's stance only when the model is at least `min_confidence` sure of it)."""
-    result = mention_results(unit["text"], unit.get("mentions") or [])
-    out: dict = {"model_version": model_version, "result": result}
-    if predicted is not None:
-        stance = confident_stance(predicted, schema.party_ids, min_confidence)
-        for party in schema.party_ids:
-            if party in stance:
-                result.append(choice_result(stance_tag(party), str(stance[party])))
-        if predicted.get("sentiment") is not None:
-            result.append(choice_result(SENTIMENT_TAG, str(predicted["sentiment"])))
-        out["score"] = lowest_confidence(
-            predicted.get("stance_proba") or {}, predicted.get("sentiment_proba") or {}
-        )
-    return out
+# The result JSON itself (mention spans, choices, offsets) is built in `results`.
 
 
 def task(
@@ -168,36 +105,25 @@ class ExistingTask:
 def existing_tasks(studio: Studio, project_id: int) -> dict[str, ExistingTask]:
     """{sentence_id: task} of the project (tasks without a sentence_id are left out)."""
     found: dict[str, ExistingTask] = {}
-    page = 1
-    while True:
-        response = studio.request(
-            "GET",
-            "/api/tasks",
-            params={
-                "project": project_id,
-                "page": page,
-                "page_size": PAGE_SIZE,
-                "fields": "all",
-                "include": "id,data,total_annotations,cancelled_annotations,predictions_model_versions",
-            },
+    with studio.errors("listing the project's tasks"):
+        pager = studio.sdk.tasks.list(
+            project=project_id,
+            page_size=PAGE_SIZE,
+            fields="all",
+            include="id,data,total_annotations,cancelled_annotations,predictions_model_versions",
         )
-        body = response.json()
-        tasks = body.get("tasks", body.get("results", [])) if isinstance(body, dict) else body
-        for t in tasks:
-            sid = (t.get("data") or {}).get("sentence_id")
+        for task in pager:
+            sid = (task.data or {}).get("sentence_id")
             if sid is None:
                 continue
-            versions = t.get("predictions_model_versions") or []
+            versions = getattr(task, "predictions_model_versions", None) or []
             if isinstance(versions, str):
                 versions = [v.strip() for v in versions.split(",") if v.strip()]
-            annotated = (t.get("total_annotations") or 0) + (
-                t.get("cancelled_annotations") or 0
-            ) > 0
-            found[str(sid)] = ExistingTask(int(t["id"]), annotated, frozenset(versions))
-        total = body.get("total", 0) if isinstance(body, dict) else 0
-        if not tasks or page * PAGE_SIZE >= total:
-            return found
-        page += 1
+            done = (getattr(task, "total_annotations", 0) or 0) + (
+                getattr(task, "cancelled_annotations", 0) or 0
+            )
+            found[str(sid)] = ExistingTask(int(task.id), done > 0, frozenset(versions))
+    return found
 
 
 # ---- push --------------------------------------------------------------------------------------
@@ -227,12 +153,6 @@ class PushSummary:
                 f"(model less than {self.min_confidence:.2f} sure)"
             )
         return line
-
-
-def _chunks(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def push(
@@ -273,7 +193,9 @@ def push(
         studio.set_model_version(project_id, version)
         version_set = True
     seen: set[str] = set()
-    for chunk in _chunks(units, batch):
+
+    def plan(chunk: list[dict]) -> tuple[list[dict], list[tuple[int, dict]]]:
+        """The chunk's new units, and its tasks to refresh (task id, unit)."""
         new, stale = [], []
         for unit in chunk:
             sid = str(unit["sentence_id"])
@@ -288,8 +210,10 @@ def push(
             summary.skipped += 1
             if refresh and not have.annotated and version not in have.model_versions:
                 stale.append((have.id, unit))
-        todo = new + [u for _, u in stale]
-        answers = predict_units(todo, model)
+        return new, stale
+
+    def send(new, stale, size, answers) -> None:
+        nonlocal version_set
         if new:
             tasks = [
                 task(u, schema, version, a, threshold)
@@ -308,7 +232,21 @@ def push(
             studio.set_model_version(project_id, version)
             version_set = True
         if on_progress:
-            on_progress(len(chunk))
+            on_progress(size)
+
+    # The model predicts the next batch in a thread while Label Studio imports this one: the
+    # request waits on the server, so with a model push takes about as long as without.
+    with ThreadPoolExecutor(max_workers=1) as predictor:
+        pending = None
+        for chunk in chunks(units, batch):
+            new, stale = plan(chunk)
+            todo = new + [u for _, u in stale]
+            current = (new, stale, len(chunk), predictor.submit(predict_units, todo, model))
+            if pending is not None:
+                send(*pending[:3], pending[3].result())
+            pending = current
+        if pending is not None:
+            send(*pending[:3], pending[3].result())
     return summary
 
 
@@ -355,7 +293,7 @@ def _send(studio: Studio, endpoint, project_id: int, items: list[dict], what: st
             endpoint(
                 id=project_id,
                 request=items,
-                request_options={"max_retries": 0, "timeout_in_seconds": 600},
+                request_options={"max_retries": 0, "timeout_in_seconds": studio.timeout},
             )
     except RequestRefused as exc:
         # This batch is refused (the server is up): count it and go on. A lost connection is

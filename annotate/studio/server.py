@@ -20,11 +20,13 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..tables import atomic_path
 from .exceptions import ServerError
 
 DEFAULT_HOME = Path(".mauqif")
@@ -38,6 +40,27 @@ OFFLINE_ENV = {
     "COLLECT_ANALYTICS": "false",
     "SENTRY_DSN": "",
     "FRONTEND_SENTRY_DSN": "",
+}
+
+# Label Studio refuses ML backends and webhooks on local addresses by default (ML_BLOCK_LOCAL_IP,
+# and the SSRF guard of webhooks). The server mauqif starts must reach `mauqif serve` on
+# 127.0.0.1, so for it alone: ML backends may be local, and the webhook guard keeps Label
+# Studio's own list of refused networks (1.23.2, core/utils/io.py) except loopback. Private
+# networks, link-local and the rest stay refused.
+REFUSED_SUBNETS_BUT_LOOPBACK = (
+    "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,169.254.0.0/16,172.16.0.0/12,192.0.0.0/24,"
+    "192.0.2.0/24,192.88.99.0/24,192.168.0.0/16,198.18.0.0/15,198.51.100.0/24,203.0.113.0/24,"
+    "224.0.0.0/4,233.252.0.0/24,240.0.0.0/4,255.255.255.255/32,::/128,::ffff:0:0/96,"
+    "::ffff:0:0:0/96,64:ff9b::/96,64:ff9b:1::/48,100::/64,2001:0000::/32,2001:20::/28,"
+    "2001:db8::/32,2002::/16,fc00::/7,fe80::/10,ff00::/8"
+)
+LOCAL_BACKEND_ENV = {
+    "ML_BLOCK_LOCAL_IP": "false",
+    "USE_DEFAULT_BANNED_SUBNETS": "false",
+    "USER_ADDITIONAL_BANNED_SUBNETS": REFUSED_SUBNETS_BUT_LOOPBACK,
+    # How long Label Studio waits for the model: its default (100 s) would hold an annotator's
+    # next task that long when the backend hangs. A batch of 100 tasks takes well under 1 s.
+    "ML_TIMEOUT_PREDICT": "10",
 }
 
 
@@ -58,26 +81,16 @@ def read_credentials(path: str | Path) -> Credentials | None:
         return Credentials(raw["url"], raw["username"], raw["password"], raw["api_key"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ServerError(
-            f"{path}: not a readable credentials file ({type(exc).__name__}); "
-            "remove it and run `mauqif studio start` again"
-        ) from exc
+            f"{path}: not a readable credentials file ({type(exc).__name__}); restore it from a "
+            f"backup (the Label Studio data beside it keeps its account), or move {path.parent} "
+            "away and run `mauqif studio start` to begin afresh"
+        ) from None  # the parser's message may quote the file, and the file holds secrets
 
 
 def write_credentials(path: str | Path, credentials: Credentials) -> None:
     """Write atomically, readable by the owner only from the first byte."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(asdict(credentials), f, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path, perm=0o600) as tmp:
+        tmp.write_text(json.dumps(asdict(credentials), indent=2), "utf-8")
 
 
 @dataclass(frozen=True)
@@ -106,6 +119,93 @@ class LocalStudio:
     def credentials(self) -> Credentials | None:
         return read_credentials(self.credentials_path)
 
+    @property
+    def database_path(self) -> Path:
+        return self.data / "database.json"
+
+    def database(self) -> Database:
+        """The database the server was last started on (SQLite unless --database said)."""
+        return read_database(self.database_path)
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the local Label Studio keeps its data: SQLite in its data directory (the default,
+    `url=None`) or a PostgreSQL database, `postgresql://USER:PASSWORD@HOST:PORT/NAME`, which a
+    team's concurrent annotators need (SQLite answers "database is locked" under them).
+
+    Label Studio reads it from its own settings (`DJANGO_DB=default` and `POSTGRE_*`,
+    label_studio/core/settings/base.py). The URL holds a password: it is kept in the data
+    directory's `database.json` (mode 0600) and only ever shown masked.
+    """
+
+    url: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def parse(cls, url: str) -> Database:
+        """A `--database` value: a PostgreSQL URL, or `sqlite` for the default."""
+        if url.strip().lower() == "sqlite":
+            return cls()
+        parts = urllib.parse.urlsplit(url)
+        shown = cls(url).masked
+        if parts.scheme not in POSTGRES_SCHEMES:
+            raise ServerError(
+                f"--database {shown}: only PostgreSQL is supported, as "
+                "postgresql://USER:PASSWORD@HOST:PORT/NAME"
+            )
+        try:
+            parts.port  # noqa: B018 (raises on a port that is not a number)
+        except ValueError:
+            raise ServerError(f"--database {shown}: the port is not a number") from None
+        if not parts.hostname or not parts.path.strip("/") or not parts.username:
+            raise ServerError(
+                f"--database {shown}: give the user, host and database name, as "
+                "postgresql://USER:PASSWORD@HOST:PORT/NAME"
+            )
+        return cls(url)
+
+    @property
+    def masked(self) -> str:
+        """The URL without its password; "sqlite" for the default."""
+        if self.url is None:
+            return "sqlite"
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+    def environment(self) -> dict[str, str]:
+        """Label Studio's settings for this database (nothing for SQLite)."""
+        if self.url is None:
+            return {}
+        parts = urllib.parse.urlsplit(self.url)
+        return {
+            "DJANGO_DB": "default",
+            "POSTGRE_NAME": urllib.parse.unquote(parts.path.strip("/")),
+            "POSTGRE_USER": urllib.parse.unquote(parts.username or ""),
+            "POSTGRE_PASSWORD": urllib.parse.unquote(parts.password or ""),
+            "POSTGRE_HOST": parts.hostname or "",
+            "POSTGRE_PORT": str(parts.port or 5432),
+        }
+
+
+def read_database(path: Path) -> Database:
+    try:
+        return Database(json.loads(Path(path).read_text("utf-8")).get("url"))
+    except FileNotFoundError:
+        return Database()
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ServerError(f"{path} cannot be read ({exc}); remove it to use SQLite again") from None
+
+
+def write_database(path: Path, database: Database) -> None:
+    with atomic_path(path, perm=0o600) as tmp:
+        tmp.write_text(json.dumps({"url": database.url}), "utf-8")
+
 
 @dataclass(frozen=True)
 class ServerStatus:
@@ -115,6 +215,7 @@ class ServerStatus:
     data_dir: str
     credentials: str
     reused: bool = False
+    database: str = "sqlite"  # "sqlite", or the PostgreSQL URL without its password
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +228,9 @@ def free_port(preferred: int | None = None) -> int:
     """`preferred` when nothing listens on it, else a port the OS says is free (127.0.0.1)."""
     if preferred:
         with socket.socket() as s:
+            # As the server itself binds (SO_REUSEADDR): connections of a killed server that
+            # linger in TIME_WAIT must not move a restart to another port (and another URL).
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", preferred))
                 return preferred
@@ -185,15 +289,21 @@ def label_studio_executable() -> str:
 
 
 def server_environment(
-    data_dir: Path, url: str, credentials: Credentials, base: dict[str, str]
+    data_dir: Path,
+    url: str,
+    credentials: Credentials,
+    base: dict[str, str],
+    database: Database | None = None,
 ) -> dict[str, str]:
-    """The child's environment: `base` (the caller's) plus the offline switches and the account.
+    """The child's environment: `base` (the caller's) plus the offline switches, the switches that
+    let it use `mauqif serve` on 127.0.0.1 (`LOCAL_BACKEND_ENV`), and the account.
 
     The account goes through the environment, not the command line, so that other local users
     cannot read the password and token in the process list.
     """
     env = dict(base)
     env.update(OFFLINE_ENV)
+    env.update(LOCAL_BACKEND_ENV)
     env.update(
         {
             "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir.resolve()),
@@ -205,6 +315,7 @@ def server_environment(
             "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         }
     )
+    env.update((database or Database()).environment())
     return env
 
 
@@ -223,6 +334,7 @@ def status(local: LocalStudio) -> ServerStatus:
         pid=pid if alive else None,
         data_dir=str(local.data),
         credentials=str(local.credentials_path),
+        database=local.database().masked,
     )
 
 
@@ -232,13 +344,21 @@ def start(
     timeout: float = 240.0,
     base_env: dict[str, str] | None = None,
     on_wait: Callable[[float], None] | None = None,
+    database: str | None = None,
 ) -> ServerStatus:
     """Start the local server, or reuse the running one. Returns once `/health` answers.
 
     `base_env` is the environment the server inherits (the CLI passes `os.environ`); the offline
-    switches and the account are added to it.
+    switches and the account are added to it. `database`: a PostgreSQL URL to keep the data in
+    (remembered for the next starts); by default the last one, else SQLite.
     """
     current = status(local)
+    requested = Database.parse(database) if database else None
+    if requested is not None and current.pid is not None and requested != local.database():
+        raise ServerError(
+            f"the local Label Studio is running on {current.database}; stop it with "
+            f"`mauqif studio stop` to start it on {requested.masked}"
+        )
     if current.running:
         return ServerStatus(**{**current.to_dict(), "reused": True})
     if current.pid is not None:
@@ -255,6 +375,9 @@ def start(
     executable = label_studio_executable()
     local.data.mkdir(parents=True, exist_ok=True)
     os.chmod(local.data, 0o700)
+    if requested is not None:
+        write_database(local.database_path, requested)
+    chosen_database = local.database()
     credentials = local.credentials()
     if credentials is None and (local.data / "label_studio.sqlite3").exists():
         # Label Studio keeps the old account; a new random password and key would not work.
@@ -283,7 +406,11 @@ def start(
     write_credentials(local.credentials_path, credentials)
 
     env = server_environment(
-        local.data, url, credentials, dict(base_env) if base_env is not None else {}
+        local.data,
+        url,
+        credentials,
+        dict(base_env) if base_env is not None else {},
+        chosen_database,
     )
     command = [
         executable, "start", "--no-browser",
@@ -355,16 +482,30 @@ def _wait_healthy(url: str, pid: int, timeout: float, on_wait) -> bool:
     return False
 
 
+def _group_alive(pid: int) -> bool:
+    """Is any process of the group `pid` leads still there (the server or a child of it)?"""
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _terminate(pid: int, grace: float = 20.0) -> None:
-    """SIGTERM the server's process group (it was started in its own session), SIGKILL if it lingers."""
+    """SIGTERM the server's process group (it was started in its own session), SIGKILL what is
+    left of it after `grace` seconds; returns when no process of the group is left."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
+            # A stopped server (SIGSTOP, Ctrl-Z) acts on SIGTERM only once it runs again.
+            os.killpg(pid, signal.SIGCONT)
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            if not _is_label_studio(pid):
+            if not _is_label_studio(pid) and not _group_alive(pid):
                 return
             time.sleep(0.2)
 

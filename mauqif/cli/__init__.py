@@ -4,9 +4,9 @@ Layout (imports go one way only: main → command modules → common):
 
 - `common`: shared options, the skip report, the server and model the options name, and the
   command group that turns mauqif's own errors into one `Error: …` line and exit status 1;
-- one module per command group: `sentences`, `model` (train, predict, agreement, evaluate),
-  `studio` (studio start/stop/status, setup, push, pull, demo), …; each lists its commands in
-  `COMMANDS`;
+- one module per command group, each listing its commands in `COMMANDS`: `sentences`,
+  `studio` (studio start/stop/status, setup, push, pull, demo), `model` (train, predict,
+  evaluate), `team` (team add/list, agreement, adjudicate), `serve` (the ML backend);
 - `main`: the top-level group `cli`, which registers the modules named in `MODULES`, and the
   console script `main()`.
 

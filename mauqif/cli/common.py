@@ -5,6 +5,7 @@ Environment variables are read here (by click) and nowhere else in mauqif.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from mauqif.annotate.studio import (
     Studio,
     connect,
 )
+from mauqif.annotate.studio.client import DEFAULT_TIMEOUT
 from mauqif.annotate.tables import FORMATS
 
 # The SDK pulls in google-api-core, which warns about this Python's end of life on every import.
@@ -45,7 +47,10 @@ class SkipReport:
 
     def __call__(self, error: InputError) -> None:
         self.skipped.append(error)
-        click.echo(f"skipped: {error}", err=True)
+        # Through tqdm: a progress bar on stderr is cleared first, so the line stands alone.
+        from tqdm import tqdm
+
+        tqdm.write(f"skipped: {error}", file=sys.stderr)
 
     def finish(self, what: str = "input") -> None:
         """Exit non-zero, after the work is written, when anything was skipped."""
@@ -60,7 +65,7 @@ def units_reporting_skips(segmenter: Segmenter, articles, report: SkipReport):
     """The units of `articles`; an article with nothing left to annotate goes to `report`."""
     for article in articles:
         try:
-            yield from segmenter.units(article)
+            yield from segmenter.stream(article)
         except InputError as exc:
             report(exc)
 
@@ -136,7 +141,21 @@ def connection_options(f):
         default=None,
         help="Label Studio URL (env LABEL_STUDIO_URL). Default: the local server of --home.",
     )(f)
+    f = click.option(
+        "--timeout",
+        type=click.FloatRange(min=1),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        envvar="LABEL_STUDIO_TIMEOUT",
+        expose_value=False,  # kept in the context for open_studio: no command signature changes
+        callback=lambda ctx, param, value: ctx.meta.__setitem__(TIMEOUT_KEY, value),
+        help="Seconds to wait for Label Studio to answer one request before giving up with an "
+        "error (env LABEL_STUDIO_TIMEOUT). The first request waits 30 s at most.",
+    )(f)
     return home_options(f)
+
+
+TIMEOUT_KEY = "mauqif.studio_timeout"
 
 
 def title_option(f):
@@ -162,6 +181,41 @@ def sampling_option(f):
     )(f)
 
 
+# ---- options of the model's commands ------------------------------------------------------------
+
+models_option = click.option(
+    "--models",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("models"),
+    show_default=True,
+    help="Where model versions live (MODELS/<version>/, MODELS/current).",
+)
+
+folds_option = click.option(
+    "--folds",
+    type=click.IntRange(min=2),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (grouped by article).",
+)
+
+
+def exports_option(help: str):
+    """--data EXPORT (repeatable): Label Studio exports to train on."""
+    return click.option("--data", "data", multiple=True, type=click.Path(path_type=Path), help=help)
+
+
+def report_option(what: str):
+    """--report FILE.html: `what`, as one self-contained page written atomically."""
+    return click.option(
+        "--report",
+        "report_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Also write {what} as one self-contained HTML page (written atomically).",
+    )
+
+
 # ---- what the options name ----------------------------------------------------------------------
 
 
@@ -176,7 +230,9 @@ def open_studio(url: str | None, api_key: str | None, home: Path, data_dir: Path
                 "start one with `mauqif studio start`, or give --url and --api-key"
             )
         url, api_key = credentials.url, api_key or credentials.api_key
-    return connect(url, api_key)
+    context = click.get_current_context(silent=True)
+    timeout = context.meta.get(TIMEOUT_KEY, DEFAULT_TIMEOUT) if context else DEFAULT_TIMEOUT
+    return connect(url, api_key, timeout=timeout)
 
 
 def current_model(model_path: Path | None, schema, *, required: bool = True):
@@ -192,3 +248,163 @@ def current_model(model_path: Path | None, schema, *, required: bool = True):
             return None, None
         raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
     return path, load_model(path, schema)
+
+
+# ---- news intake: web inputs and near-duplicates ------------------------------------------------
+
+
+def article_inputs_argument(f):
+    """INPUTS of the commands that read articles: optional when --urls/--feed/--sitemap give some."""
+    return click.argument("inputs", nargs=-1)(f)
+
+
+def intake_options(*, with_home: bool):
+    """--urls, --feed, --sitemap (web inputs beside INPUTS) and how politely to fetch them.
+
+    Fetched pages are kept in HOME/cache/, so `with_home` adds --home to a command that has none.
+    """
+
+    def decorate(f):
+        options = [
+            click.option(
+                "--urls",
+                "urls",
+                multiple=True,
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="A text file of article URLs, one a line (# comments). Repeatable.",
+            ),
+            click.option(
+                "--feed",
+                "feeds",
+                multiple=True,
+                metavar="URL",
+                help="An RSS or Atom feed: its entries' articles are read. Repeatable.",
+            ),
+            click.option(
+                "--sitemap",
+                "sitemaps",
+                multiple=True,
+                metavar="URL",
+                help="A sitemap or sitemap index: the pages it lists are read. Repeatable.",
+            ),
+            click.option(
+                "--delay",
+                "fetch_delay",
+                type=click.FloatRange(min=0.0),
+                default=1.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="Seconds between two requests to one site (longer if its robots.txt asks).",
+            ),
+            click.option(
+                "--feed-max-age",
+                type=click.FloatRange(min=0.0),
+                default=900.0,
+                show_default=True,
+                metavar="SECONDS",
+                help="A feed or sitemap fetched less than this long ago is read from the cache; "
+                "article pages always are, once fetched (HOME/cache/).",
+            ),
+        ]
+        if with_home:
+            options.append(
+                click.option(
+                    "--home",
+                    type=click.Path(file_okay=False, path_type=Path),
+                    default=Path(".mauqif"),
+                    envvar="MAUQIF_HOME",
+                    show_default=True,
+                    help="The mauqif home; fetched pages are cached in HOME/cache/ (env MAUQIF_HOME).",
+                )
+            )
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+def article_inputs(inputs, home: Path, urls, feeds, sitemaps, fetch_delay, feed_max_age) -> list:
+    """INPUTS and the web inputs, as `iter_articles` reads them. At least one is needed."""
+    if not (inputs or urls or feeds or sitemaps):
+        raise click.UsageError(
+            "give INPUTS (files, directories, URLs or -), --urls, --feed or --sitemap"
+        )
+    from mauqif.annotate.intake import Fetcher, FetchPolicy, Intake, is_url
+
+    if not (urls or feeds or sitemaps or any(is_url(str(i)) for i in inputs)):
+        return list(inputs)
+    import logging
+
+    # ultimate-sitemap-parser logs each failed fetch; we report them ourselves, once.
+    logging.getLogger("usp").setLevel(logging.CRITICAL)
+
+    def retrying(url: str, problem: str, pause: float) -> None:
+        click.echo(f"retrying {url} in {pause:.1f} s: {problem}", err=True)
+
+    policy = FetchPolicy(delay=fetch_delay, max_age=feed_max_age)
+    fetcher = Fetcher.for_home(home, policy, on_retry=retrying)
+    stats = fetcher.stats
+
+    def summary() -> None:
+        click.echo(
+            f"web: {stats.requests} requests, {stats.cached} answers from {fetcher.cache.directory}",
+            err=True,
+        )
+
+    click.get_current_context().call_on_close(summary)
+    intake = Intake(fetcher)
+    return intake.sources([str(i) for i in inputs], urls=urls, feeds=feeds, sitemaps=sitemaps)
+
+
+def dedupe_options(*, default: bool):
+    """--dedupe/--no-dedupe and --dedupe-threshold."""
+
+    def decorate(f):
+        from mauqif.annotate.dedupe import DEFAULT_THRESHOLD
+
+        f = click.option(
+            "--dedupe-threshold",
+            type=click.FloatRange(0.0, 1.0, min_open=True),
+            default=DEFAULT_THRESHOLD,
+            show_default=True,
+            metavar="J",
+            help="Similarity (Jaccard of normalised word pairs) from which a unit is a near-duplicate.",
+        )(f)
+        return click.option(
+            "--dedupe/--no-dedupe",
+            default=default,
+            show_default=True,
+            help="Drop units that nearly repeat one seen before"
+            + (" (in the project or earlier in this run)" if default else " (earlier in this run)")
+            + "; an article that mostly repeats another is reported with duplicate_of.",
+        )(f)
+
+    return decorate
+
+
+def drop_near_duplicates(units, threshold: float, seed=None):
+    """`units` without near-duplicates (`annotate.dedupe`), reporting repeated articles on stderr.
+
+    `seed`, when given, is called when the first unit is asked for (inside push's project lock)
+    and returns the (sentence_id, text, article_id) of the units already there.
+    """
+    from mauqif.annotate.dedupe import DedupeConfig, NearDuplicateIndex, UnitDeduper
+
+    def said(duplicate) -> None:
+        click.echo(
+            f"duplicate: {duplicate.article_id} duplicate_of {duplicate.duplicate_of} "
+            f"({duplicate.dropped} of {duplicate.units} units seen before, dropped)",
+            err=True,
+        )
+
+    deduper = UnitDeduper(NearDuplicateIndex(DedupeConfig(threshold=threshold)), on_article=said)
+    if seed is not None:
+        deduper.seed(seed())
+    yield from deduper.filter(units)
+    if deduper.dropped:
+        click.echo(
+            f"dedupe: {deduper.dropped} near-duplicate units dropped "
+            f"({len(deduper.articles)} articles repeat another)",
+            err=True,
+        )

@@ -1,4 +1,4 @@
-"""Commands: train, predict, agreement, evaluate (the model half; thin wrappers over `mauqif.model`)."""
+"""Commands: train, predict, evaluate (the model half; thin wrappers over `mauqif.model`)."""
 
 from __future__ import annotations
 
@@ -12,24 +12,26 @@ from mauqif.annotate.exceptions import InputError
 from mauqif.annotate.schema import load_schema
 from mauqif.cli.common import (
     SkipReport,
+    article_inputs,
+    article_inputs_argument,
     connection_options,
     current_model,
-    inputs_argument,
+    exports_option,
+    folds_option,
+    intake_options,
     model_option,
+    models_option,
     open_studio,
     project_options,
+    report_option,
     schema_option,
     with_output,
 )
 
 
 @click.command()
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Export file or directory (repeatable). Default: exports/gold/ and exports/snapshots/.",
+@exports_option(
+    "Export file or directory (repeatable). Default: exports/gold/ and exports/snapshots/."
 )
 @click.option(
     "--from-studio",
@@ -44,20 +46,8 @@ from mauqif.cli.common import (
     show_default=True,
     help="auto: only if the new model beats the current one on the same folds.",
 )
-@click.option(
-    "--models",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("models"),
-    show_default=True,
-    help="Where model versions live (MODELS/<version>/, MODELS/current).",
-)
-@click.option(
-    "--folds",
-    type=click.IntRange(min=2),
-    default=5,
-    show_default=True,
-    help="Cross-validation folds.",
-)
+@models_option
+@folds_option
 @click.option(
     "--mentions",
     type=click.Choice(["finder", "annotated"]),
@@ -167,7 +157,7 @@ def _figures_table(figures: dict, parties: list[str]) -> str:
 
 
 @click.command()
-@inputs_argument
+@article_inputs_argument
 @with_output
 @model_option
 @click.option(
@@ -194,11 +184,42 @@ def _figures_table(figures: dict, parties: list[str]) -> str:
 @click.option(
     "--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr."
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    default=None,
+    metavar="ADDRESS|local:N",
+    help="Run on a Dask cluster: a scheduler address (tcp://host:8786) or local:N (N worker "
+    "processes here). -o names a directory: one Parquet file per input partition; a re-run "
+    "skips the partitions already written.",
+)
+@click.option(
+    "--partition-lines",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --dask: JSONL lines per partition (default 20000 sentences, 2000 articles).",
+)
 @schema_option
-def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, progress, schema_path):
+@intake_options(with_home=True)
+def predict(
+    inputs,
+    output,
+    fmt,
+    model_path,
+    jobs,
+    as_sentences,
+    chunk_size,
+    progress,
+    dask_address,
+    partition_lines,
+    schema_path,
+    home,
+    **web,
+):
     """Predict each party's stance and the sentiment of every sentence of INPUTS.
 
-    INPUTS are articles, read exactly as `mauqif sentences` reads them, or with --sentences
+    INPUTS are articles, read exactly as `mauqif sentences` reads them (web pages, --urls,
+    --feed and --sitemap included, fetched politely into HOME/cache/), or with --sentences
     JSONL files whose every row is one sentence (`text` required; `context`, `id` and
     `article_id` optional; `id` passed through unchanged; never re-split). One row per
     sentence: id, article_id, text, mentions, stance {party: label}, stance_proba
@@ -208,9 +229,17 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
     that cannot be read is reported and skipped; the others go on, and the command then exits
     non-zero.
 
+    With --dask the input is cut into partitions (ranges of JSONL lines, Parquet row groups,
+    groups of article files), each predicted by a worker that loaded the model once, and
+    written to OUT/part-NNNNNN-<key>.parquet atomically; run the same command again after an
+    interruption and only the missing partitions are computed. Workers must see the inputs
+    and OUT at the same paths.
+
     Example:
 
         mauqif predict articles/ -o predictions.parquet -j 2
+
+        mauqif predict --sentences big/*.jsonl --dask local:2 -o predictions/
     """
     from tqdm import tqdm
 
@@ -221,70 +250,102 @@ def predict(inputs, output, fmt, model_path, jobs, as_sentences, chunk_size, pro
         raise click.BadParameter(
             "give a number of processes (-1 for one per core), not 0", param_hint="-j"
         )
+    if as_sentences:
+        if not inputs or any(web[k] for k in ("urls", "feeds", "sitemaps")):
+            raise click.UsageError(
+                "--sentences reads sentence JSONL files (or -) given as INPUTS; "
+                "--urls, --feed and --sitemap give articles"
+            )
+        sources = inputs
+    else:
+        sources = article_inputs(inputs, home, **web)
     schema = load_schema(schema_path)
     path, model = current_model(model_path, schema)
     report = SkipReport()
+    if dask_address:
+        _predict_on_dask(
+            path,
+            sources,
+            output,
+            fmt,
+            dask_address,
+            as_sentences,
+            partition_lines,
+            schema,
+            report,
+            progress,
+            jobs,
+        )
+        return
+    if partition_lines is not None:
+        raise click.UsageError("--partition-lines goes with --dask")
     predict_rows = predict_sentences if as_sentences else predict_articles
     with tqdm(unit=" sentences", file=sys.stderr, desc="predict", disable=not progress) as bar:
         rows = predict_rows(
-            model, inputs, on_skip=report, chunk_size=chunk_size, n_jobs=jobs, progress=bar.update
+            model, sources, on_skip=report, chunk_size=chunk_size, n_jobs=jobs, progress=bar.update
         )
         count = write_rows(rows, output, infer_format(output, fmt), PREDICTION_COLUMNS)
     click.echo(f"{count} sentences predicted with model {model.version}", err=True)
     report.finish()
 
 
-@click.command()
-@click.argument("exports", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--by",
-    type=click.Choice(["passes", "annotators"]),
-    default="passes",
-    show_default=True,
-    help="passes: first vs second annotation of each sentence; annotators: every pair of annotators.",
-)
-@schema_option
-def agreement(exports, by, schema_path):
-    """Cohen's kappa per question between two annotations of the same sentences.
+def _predict_on_dask(
+    model_dir,
+    sources,
+    output,
+    fmt,
+    address,
+    as_sentences,
+    partition_lines,
+    schema,
+    report,
+    progress,
+    jobs,
+):
+    from tqdm import tqdm
 
-    EXPORTS are Label Studio JSON exports (files or directories), e.g. the gold set or a
-    pulled snapshot. With --by passes (default) the first two annotations of each sentence by
-    different annotators are compared (an adjudicator's later annotation is not a pass); with
-    --by annotators, every pair of annotators on the sentences they share.
+    try:
+        from mauqif.model.distributed import predict_dataset
+    except ImportError as exc:
+        raise click.ClickException(
+            f"--dask needs Dask's distributed scheduler ({exc}); install it with "
+            "`pip install 'mauqif[dask]'`"
+        ) from None
 
-    Example:
-
-        mauqif agreement exports/gold/gold.json
-    """
-    from mauqif.annotate.labels import agreement as kappa_table
-    from mauqif.annotate.labels import read_exports
-
-    schema = load_schema(schema_path)
-    report = SkipReport()
-    table = read_exports(exports, schema, report)
-    result = kappa_table(table, schema, by=by)
-    if result.empty:
-        click.echo("no sentence has two annotations by different annotators")
-    else:
-        click.echo(f"{'annotators':40} {'question':20} {'n':>5} {'agree':>7} {'kappa':>7}")
-        for row in result.itertuples():
-            kappa = "n/a" if math.isnan(row.kappa) else f"{row.kappa:.3f}"
-            pair = f"{row.annotator_a} / {row.annotator_b}"
-            click.echo(f"{pair:40} {row.question:20} {row.n:5d} {row.observed:7.1%} {kappa:>7}")
-    report.finish("export")
+    if output is None or str(output) == "-":
+        raise click.UsageError("--dask writes a directory of Parquet files: give it with -o DIR")
+    if fmt not in (None, "parquet"):
+        raise click.UsageError("--dask writes Parquet files; leave out --format")
+    if jobs != 1:
+        raise click.UsageError("-j is for one machine; with --dask the cluster's workers run")
+    if not all(isinstance(s, (str, Path)) for s in sources):
+        raise click.UsageError(
+            "--dask reads files and directories, not --urls, --feed or --sitemap"
+        )
+    with tqdm(unit=" sentences", file=sys.stderr, desc="predict", disable=not progress) as bar:
+        result = predict_dataset(
+            model_dir,
+            sources,
+            output,
+            address,
+            sentences=as_sentences,
+            schema=schema,
+            lines_per_partition=partition_lines,
+            on_skip=report,
+            progress=bar.update,
+        )
+    click.echo(
+        f"{result.rows} sentences predicted in {result.computed} partition(s), "
+        f"{result.skipped} already written; dataset: {result.out_dir}/",
+        err=True,
+    )
+    report.finish()
 
 
 @click.command()
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
 @model_option
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Also write the figures, plots and errors as one self-contained HTML page (written "
-    "atomically; an existing file is replaced).",
-)
+@report_option("the figures, plots and errors")
 @click.option(
     "--json",
     "json_path",
@@ -342,4 +403,4 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     report.finish("file")
 
 
-COMMANDS = [train, predict, agreement, evaluate]
+COMMANDS = [train, predict, evaluate]

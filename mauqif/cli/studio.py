@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from mauqif.annotate.dedupe import project_units
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.schema import load_schema
@@ -23,10 +24,15 @@ from mauqif.annotate.studio.locks import ProjectBusy, project_lock
 from mauqif.cli.common import (
     Group,
     SkipReport,
+    article_inputs,
+    article_inputs_argument,
     connection_options,
     current_model,
+    dedupe_options,
+    drop_near_duplicates,
     home_options,
-    inputs_argument,
+    intake_options,
+    model_option,
     open_studio,
     project_options,
     sampling_option,
@@ -71,22 +77,51 @@ def studio():
     show_default=True,
     help="Seconds to wait for it to answer.",
 )
-def studio_start(home, data_dir, port, timeout):
-    """Start the local Label Studio server, or reuse the running one.
+@title_option
+@click.option(
+    "--model-backend/--no-model-backend",
+    default=True,
+    show_default=True,
+    help="Also start `mauqif serve` (when models/current exists) and connect it to the project "
+    "titled --title, so tasks imported any way get the model's suggestions and annotations "
+    "retrain it.",
+)
+@click.option(
+    "--database",
+    default=None,
+    metavar="URL",
+    help="Keep Label Studio's data in PostgreSQL: postgresql://USER:PASSWORD@HOST:PORT/NAME "
+    "(remembered, mode 0600, never printed with its password); `sqlite` for the default.",
+)
+def studio_start(home, data_dir, port, timeout, title, model_backend, database):
+    """Start the local Label Studio server, or reuse the running one, and the model backend.
+
+    With --database it keeps its data in PostgreSQL (what a team of annotators working at
+    once needs; SQLite locks), and starts there again next time; `--database sqlite` goes
+    back to the default.
 
     Example:
 
         mauqif studio start --port 8080
+
+        mauqif studio start --database postgresql://ls:secret@127.0.0.1:5432/labelstudio
     """
     local = LocalStudio(home, data_dir)
     if not status(local).running:
         click.echo("starting Label Studio (the first start takes a minute)…", err=True)
-    state = start(local, port=port, timeout=timeout, base_env=dict(os.environ))
+    state = start(local, port=port, timeout=timeout, base_env=dict(os.environ), database=database)
     credentials = local.credentials()
     verb = "already running" if state.reused else "running"
-    click.echo(f"Label Studio is {verb} at {state.url} (pid {state.pid})")
+    click.echo(
+        f"Label Studio is {verb} at {state.url} (pid {state.pid}), database {state.database}"
+    )
     if credentials:
         click.echo(f"log in as {credentials.username}; the password is in {local.credentials_path}")
+    if model_backend:
+        from mauqif.cli.serve import start_beside_studio
+
+        for line in start_beside_studio(home, data_dir, title):
+            click.echo(line)
 
 
 @studio.command("stop")
@@ -98,6 +133,10 @@ def studio_stop(home, data_dir):
 
         mauqif studio stop
     """
+    from mauqif.annotate.studio.backend import stop_backend
+
+    if stop_backend(home):
+        click.echo("model backend stopped")
     stopped = stop(LocalStudio(home, data_dir))
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 
@@ -105,7 +144,11 @@ def studio_stop(home, data_dir):
 @studio.command("status")
 @home_options
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print JSON: running, url, pid, data_dir, credentials."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print JSON: running, url, pid, data_dir, credentials, database, and backend (the model backend: "
+    "running, url, pid, model_version, training, problem; null when none was started).",
 )
 def studio_status(home, data_dir, as_json):
     """Is the local server running, and where?
@@ -114,16 +157,30 @@ def studio_status(home, data_dir, as_json):
 
         mauqif studio status --json
     """
+    from mauqif.annotate.studio.backend import backend_status
+
     state = status(LocalStudio(home, data_dir))
+    backend = backend_status(home)
     if as_json:
         data = state.to_dict()
         data.pop("reused", None)
+        data["backend"] = backend.to_dict() if backend else None
         click.echo(json.dumps(data))
-    elif state.running:
-        click.echo(f"running at {state.url} (pid {state.pid}); data in {state.data_dir}")
+        return
+    if state.running:
+        click.echo(
+            f"running at {state.url} (pid {state.pid}); data in {state.data_dir}, "
+            f"database {state.database}"
+        )
     else:
         click.echo(
             f"not running{f' (last at {state.url})' if state.url else ''}; start it with `mauqif studio start`"
+        )
+    if backend is not None:
+        click.echo(
+            f"model backend running at {backend.url} (pid {backend.pid}), model {backend.model_version}"
+            if backend.running
+            else backend.problem
         )
 
 
@@ -141,7 +198,25 @@ def studio_status(home, data_dir, as_json):
     help="Guidelines in Markdown, as LANG=FILE (en=…, ur=…); default: the packaged English and Urdu ones.",
 )
 @sampling_option
-def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling):
+@click.option(
+    "--overlap",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Give tasks to N different annotators, each blind to the others' answers (the "
+    "project's maximum annotations per task). 1 turns overlap off.",
+)
+@click.option(
+    "--overlap-share",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=1.0,
+    show_default=True,
+    metavar="S",
+    help="With --overlap: the share of tasks (0-1) that go to N annotators; the rest go to one.",
+)
+def setup(
+    url, api_key, home, data_dir, title, schema_path, guidelines, sampling, overlap, overlap_share
+):
     """Create the Label Studio project from the schema, or update the one with this title.
 
     The label config (Urdu right-to-left, context above, party mentions as spans, one required
@@ -150,7 +225,7 @@ def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling
 
     Example:
 
-        mauqif setup --title "stance 2025" --sampling uncertainty
+        mauqif setup --title "stance 2025" --sampling uncertainty --overlap 2 --overlap-share 0.2
     """
     from mauqif.annotate.studio.config import read_guidelines
 
@@ -173,6 +248,10 @@ def setup(url, api_key, home, data_dir, title, schema_path, guidelines, sampling
     click.echo(
         f"project {result.project_id} {result.title!r} {verb} at {studio_.url}/projects/{result.project_id}"
     )
+    if overlap is not None:
+        from mauqif.annotate.studio.team import set_overlap
+
+        click.echo(set_overlap(studio_, result.project_id, overlap, overlap_share).line())
 
 
 @contextmanager
@@ -194,10 +273,12 @@ def _push_lock(home: Path, url: str, project_id: int, wait: bool):
 
 
 @click.command("push")
-@inputs_argument
+@article_inputs_argument
 @connection_options
 @project_options
 @schema_option
+@intake_options(with_home=False)
+@dedupe_options(default=True)
 @click.option(
     "--batch",
     type=click.IntRange(min=1),
@@ -205,13 +286,7 @@ def _push_lock(home: Path, url: str, project_id: int, wait: bool):
     show_default=True,
     help="Tasks per import request.",
 )
-@click.option(
-    "--model",
-    "model_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Model directory (default: models/current).",
-)
+@model_option
 @click.option(
     "--no-model", is_flag=True, help="Push mention spans only, without the model's suggestions."
 )
@@ -248,12 +323,15 @@ def push_command(
     title,
     schema_path,
     batch,
-    model_dir,
+    model_path,
     no_model,
     min_confidence,
     wait,
     refresh,
     sampling,
+    dedupe,
+    dedupe_threshold,
+    **web,
 ):
     """Send the sentences of INPUTS to Label Studio as tasks with pre-annotations.
 
@@ -264,19 +342,33 @@ def push_command(
     enough (--min-confidence); the summary says how many choices were left open. Without a model
     the mentions alone are pre-annotated.
 
+    INPUTS are read as `mauqif sentences` reads them, web pages, --urls, --feed and --sitemap
+    included (fetched politely and kept in HOME/cache/: a re-run fetches nothing it has). With
+    --dedupe (the default) a sentence that nearly repeats one already in the project, or one
+    earlier in this push, is not sent: the same wire story on three sites is labelled once, and
+    each article that mostly repeats another is reported with its duplicate_of.
+
     Example:
 
+    \b
         mauqif push articles/ --title "stance 2025" --batch 2000 --min-confidence 0.6
+        mauqif push --feed https://www.example.com/urdu/rss.xml --title "stance 2025"
     """
     from tqdm import tqdm
 
     schema = load_schema(schema_path)
     studio_ = open_studio(url, api_key, home, data_dir)
     project = studio_.project(title, project_id)
-    model = None if no_model else current_model(model_dir, schema, required=False)[1]
+    model = None if no_model else current_model(model_path, schema, required=False)[1]
     report = SkipReport()
     segmenter = Segmenter.default(schema)
-    units = units_reporting_skips(segmenter, iter_articles(inputs, on_skip=report), report)
+    sources = article_inputs(inputs, home, **web)
+    units = units_reporting_skips(segmenter, iter_articles(sources, on_skip=report), report)
+    if dedupe:
+        # Seeded from the project's tasks when the first unit is asked for: inside the lock.
+        units = drop_near_duplicates(
+            units, dedupe_threshold, seed=lambda: project_units(studio_, project.id)
+        )
     with (
         _push_lock(home, studio_.url, project.id, wait),
         tqdm(unit=" sentences", file=sys.stderr, desc="push", disable=None) as bar,
@@ -331,6 +423,8 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
     studio_ = open_studio(url, api_key, home, data_dir)
     project = studio_.project(title, project_id)
     result = pull(studio_, project, schema, out_dir)
+    if result.verdicts:
+        click.echo(f"{result.verdicts} reviewers' verdicts brought back as ground truth")
     click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
     click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
     if result.unknown:

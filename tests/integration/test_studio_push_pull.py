@@ -192,10 +192,13 @@ def test_an_interrupted_push_run_again_ends_with_every_sentence_once(
 
     with pytest.raises(KeyboardInterrupt):
         push(admin, setup.project_id, dies_midway(), schema, batch=10)
-    assert sum(sentence_counts(admin, setup.project_id).values()) == 20  # two whole batches arrived
+    # Whole batches arrived, none beyond the interruption (push predicts one batch ahead, so
+    # the last whole batch read may not have been sent).
+    arrived = sum(sentence_counts(admin, setup.project_id).values())
+    assert arrived in (10, 20)
 
     summary = push(admin, setup.project_id, units, schema, batch=10)
-    assert (summary.added, summary.skipped) == (len(units) - 20, 20)
+    assert (summary.added, summary.skipped) == (len(units) - arrived, arrived)
     counts = sentence_counts(admin, setup.project_id)
     assert set(counts) == {u["sentence_id"] for u in units} and set(counts.values()) == {1}
 

@@ -1,0 +1,229 @@
+"""Commands: team add / list, agreement, adjudicate: several annotators on one project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mauqif.annotate.schema import load_schema
+from mauqif.cli.common import (
+    SkipReport,
+    connection_options,
+    open_studio,
+    project_options,
+    report_option,
+    schema_option,
+)
+
+
+@click.group()
+def team():
+    """The annotators of a Label Studio project: add accounts, see who did what.
+
+    Example:
+
+        mauqif team add ayesha@example.org bilal@example.org && mauqif team list
+    """
+
+
+@team.command("add")
+@click.argument("emails", nargs=-1, required=True)
+@connection_options
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="Print the organisation's invite link instead of creating accounts (the default for "
+    "a server given by --url: people sign up themselves).",
+)
+def team_add(emails, url, api_key, home, data_dir, invite):
+    """Create annotator accounts on the local Label Studio, one per EMAIL.
+
+    Each new account gets a random password, printed here once and kept nowhere: give it to
+    its owner, who can change it under Account & Settings. An address that is already a member
+    is left as it is. For another instance (--url) or with --invite, the invite link is printed
+    instead: whoever opens it signs up as a member.
+
+    Example:
+
+        mauqif team add ayesha@example.org bilal@example.org chen@example.org
+    """
+    from mauqif.annotate.studio.team import add_annotators, invite_url
+
+    studio = open_studio(url, api_key, home, data_dir)
+    if invite or url:
+        link = invite_url(studio)
+        click.echo(f"Send this sign-up link to {', '.join(emails)}:")
+        click.echo(f"  {link}")
+        click.echo("Whoever opens it joins the organisation; `mauqif team list` shows them then.")
+        return
+    refused = 0
+    created = 0
+    for account in add_annotators(studio, emails):
+        if account.status == "created":
+            created += 1
+            click.echo(f"created  {account.email}  password: {account.password}")
+        elif account.status == "exists":
+            click.echo(f"exists   {account.email} (already a member; password unchanged)")
+        else:
+            refused += 1
+            click.echo(f"refused: {account.email}: {account.reason}", err=True)
+    if created:
+        click.echo(
+            f"Log in at {studio.url}/user/login/ . These passwords are shown only now and kept "
+            "nowhere: hand each to its owner."
+        )
+    if refused:
+        raise click.ClickException(
+            f"{refused} address{'es' if refused != 1 else ''} refused (see above)"
+        )
+
+
+@team.command("list")
+@connection_options
+@project_options
+def team_list(url, api_key, home, data_dir, project_id, title):
+    """The members with their submitted, skipped and pending tasks in the project.
+
+    Pending: tasks not yet finished (given the project's overlap) that the member has neither
+    submitted nor skipped.
+
+    Example:
+
+        mauqif team list --title "stance 2025"
+    """
+    from mauqif.annotate.studio.team import team_counts
+
+    studio = open_studio(url, api_key, home, data_dir)
+    project = studio.project(title, project_id)
+    rows = team_counts(studio, project.id)
+    click.echo(f"project {project.id} {project.title!r}")
+    width = max([9, *(len(r.email) for r in rows)])
+    click.echo(f"{'annotator':{width}} {'submitted':>9} {'skipped':>8} {'pending':>8}")
+    for r in rows:
+        click.echo(f"{r.email:{width}} {r.submitted:9d} {r.skipped:8d} {r.pending:8d}")
+
+
+@click.command()
+@click.argument("exports", nargs=-1, type=click.Path(path_type=Path))
+@connection_options
+@project_options
+@click.option(
+    "--by",
+    type=click.Choice(["annotators", "passes"]),
+    default="annotators",
+    show_default=True,
+    help="Cohen's kappa for each pair of annotators, or first against second pass of each "
+    "sentence, whoever did them (how the gold set's passes were made).",
+)
+@click.option(
+    "--bootstrap",
+    "n_boot",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for alpha's confidence interval (0: none).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the resampling.")
+@report_option("the figures with plots (a heatmap per question, per-annotator bars)")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write every figure as one long CSV table, atomically.",
+)
+@schema_option
+def agreement(
+    exports,
+    url,
+    api_key,
+    home,
+    data_dir,
+    project_id,
+    title,
+    by,
+    n_boot,
+    seed,
+    report_path,
+    csv_path,
+    schema_path,
+):
+    """Agreement between any number of annotators, per party and for sentiment.
+
+    Krippendorff's alpha (nominal) with a bootstrap confidence interval, Cohen's kappa for each
+    pair of annotators, each annotator's agreement with the others' majority, and the label
+    pairs most often confused. Skipped annotations and adjudications (a ground-truth answer
+    given after two or more others) are left out.
+
+    Reads EXPORTS (Label Studio JSON exports: files or directories, e.g. the gold set or pulled
+    snapshots); without any, the project on the server (--project or --title).
+
+    Example:
+
+        mauqif agreement exports/gold/gold.json --report agreement.html --csv agreement.csv
+    """
+    from datetime import UTC, datetime
+
+    from mauqif.annotate.labels import labels_table, read_exports
+    from mauqif.annotate.tables import write_bytes_atomic
+    from mauqif.model.agreement import agreement as compute
+    from mauqif.model.agreement_report import render_html, render_text
+
+    schema = load_schema(schema_path)
+    report = SkipReport()
+    if exports:
+        table = read_exports(exports, schema, report)
+        sources = [s["path"] for s in table.attrs.get("exports", [])]
+    else:
+        from mauqif.annotate.studio.team import project_tasks
+
+        studio = open_studio(url, api_key, home, data_dir)
+        project = studio.project(title, project_id)
+        table = labels_table(project_tasks(studio, project.id), schema, users=studio.users())
+        table["project"] = str(project.id)
+        sources = [f"{studio.url}/projects/{project.id} ({project.title})"]
+    result = compute(table, schema, by=by, n_boot=n_boot, seed=seed)
+    click.echo(render_text(result, schema))
+    if csv_path:
+        write_bytes_atomic(csv_path, result.tidy().to_csv(index=False).encode("utf-8"))
+        click.echo(f"csv    {csv_path}", err=True)
+    if report_path:
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        html = render_html(result, schema, sources, created_at)
+        write_bytes_atomic(report_path, html.encode("utf-8"))
+        click.echo(f"report {report_path}", err=True)
+    report.finish("export")
+
+
+@click.command()
+@connection_options
+@project_options
+@schema_option
+def adjudicate(url, api_key, home, data_dir, project_id, title, schema_path):
+    """Send disagreements to a review project; bring the reviewer's verdicts back as truth.
+
+    Every task of the project whose annotators disagree on any question goes, once, to the
+    review project "<title> (review)" (made on first use), where a reviewer sees the competing
+    answers (as A, B, C…) with the agreed ones pre-selected and submits the final answer. The
+    next run copies each verdict into the main project as the reviewer's annotation marked
+    ground truth: `pull` exports it, and `train` uses it before any majority. Run it again after
+    each review session; it never queues a task twice.
+
+    Example:
+
+        mauqif adjudicate --title "stance 2025"
+    """
+    from mauqif.annotate.studio.review import adjudicate as run_adjudication
+
+    schema = load_schema(schema_path)
+    studio = open_studio(url, api_key, home, data_dir)
+    project = studio.project(title, project_id)
+    result = run_adjudication(
+        studio, project, schema, on_progress=lambda m: click.echo(m, err=True)
+    )
+    for line in result.lines():
+        click.echo(line)
+
+
+COMMANDS = [team, agreement, adjudicate]
