@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests need (the browser test's chromium and the Urdu fonts it
-# renders with) when they are missing. As root it runs apt-get; otherwise it stops at once and
+# Installs the Debian packages the tests need (the browser tests' chromium and the Urdu fonts they
+# render with; PostgreSQL, which the test of `studio start --database` starts itself in a
+# temporary directory) when they are missing. As root it runs apt-get; otherwise it stops at once and
 # prints the exact command to run. Called by `make test`; safe to run again (it checks first).
 set -euo pipefail
 
-PACKAGES=(chromium fonts-noto-core)
+PACKAGES=(chromium fonts-noto-core postgresql)
 
 installed() {
     # dpkg's own record; no `fc-list | grep -q` (with pipefail, grep's early exit fails the pipe).
