@@ -25,6 +25,8 @@ from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.studio import LocalStudio, connect, start, status, stop
 
+from .browser import browser  # noqa: F401 (the browser tests' fixture: one chromium per module)
+
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 

@@ -9,7 +9,6 @@ in tests/artifacts/ (ignored by git) for a person to look at.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -23,44 +22,12 @@ from mauqif.annotate.studio import push
 from mauqif.annotate.studio.config import stance_hotkeys
 from mauqif.cli import cli
 
+from .browser import ARTIFACTS, logged_in_page, wait_for
 from .helpers import all_tasks, choices, spans
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `apt-get install chromium` (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # A fresh profile: there is no internet, and an old profile's state must not leak in.
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        context.set_default_timeout(60_000)
-        try:
-            yield context
-        finally:
-            context.close()
 
 
 @pytest.fixture(scope="module")
@@ -93,16 +60,6 @@ def css_rgb(value: str) -> tuple[int, int, int]:
     return tuple(round(float(x)) for x in inside.split()[:3])
 
 
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_an_annotator_corrects_the_model_on_the_labelling_page_and_pull_has_it(
     browser, local_server, admin, annotator, new_project, schema, sample_dir, page_model, tmp_path
 ):
@@ -117,12 +74,7 @@ def test_an_annotator_corrects_the_model_on_the_labelling_page_and_pull_has_it(
     assert len(predicted_spans) >= 2
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page()
-    page.goto(f"{local_server.url}/user/login/")
-    page.fill("input[name=email]", annotator.email)
-    page.fill("input[name=password]", annotator.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/user/login" not in url)
+    page = logged_in_page(browser, local_server.url, annotator.email, annotator.password)
 
     # The guidelines come first, in English and in Urdu.
     page.goto(f"{local_server.url}/projects/{setup.project_id}/data?labeling=1")

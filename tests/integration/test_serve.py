@@ -34,8 +34,8 @@ from mauqif.annotate.studio.results import prediction as build_prediction
 from mauqif.annotate.studio.server import free_port
 from mauqif.cli import cli
 
+from .browser import ARTIFACTS, logged_in_page, wait_for
 from .helpers import all_tasks, choices
-from .test_annotator_page import ARTIFACTS, browser, wait_for  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "exports" / "gold" / "gold.json"
@@ -143,12 +143,7 @@ def test_a_task_imported_without_predictions_shows_the_models_choices_in_the_bro
     schema,
     units,
 ):
-    page = browser.new_page()
-    page.goto(f"{local_server.url}/user/login/")
-    page.fill("input[name=email]", annotator.email)
-    page.fill("input[name=password]", annotator.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/user/login" not in url)
+    page = logged_in_page(browser, local_server.url, annotator.email, annotator.password)
     page.goto(f"{local_server.url}/projects/{served.project_id}/data?labeling=1")
     modal = page.locator(".lsf-modal-ls__content").filter(has_text="Labeling Instructions")
     modal.wait_for()

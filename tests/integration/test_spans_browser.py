@@ -10,7 +10,6 @@ the page shows the text as it is.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -22,22 +21,12 @@ from mauqif.annotate.studio import pull, push
 from mauqif.annotate.studio.config import mention_hotkeys, sentiment_hotkeys, stance_hotkeys
 from mauqif.model.features import tokenize
 
+from .browser import ARTIFACTS, logged_in_page, wait_for
 from .helpers import all_tasks, spans
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 👨‍👩‍👧: 5 code points, 8 UTF-16 units
 # Our own sentence: an emoji before it, a flag and the family inside it, and a right-to-left
 # override (U+202E) that would show the words after it in reverse order.
@@ -46,37 +35,6 @@ ARTICLE = (
     "\u202eشمالی کوریا\u202c کا وفد بھی آئے گا۔"
 )
 DRAWN = "وفد"  # the word the annotator marks ("delegation", North Korea's), after every emoji
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `apt-get install chromium` (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        context.set_default_timeout(60_000)
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def highlights(page) -> list[tuple[str, str]]:
@@ -138,12 +96,7 @@ def test_spans_after_emoji_highlight_the_mention_and_a_drawn_span_comes_back_as_
     assert push(admin, setup.project_id, [unit], schema).added == 1
     [task] = all_tasks(admin, setup.project_id)
 
-    page = browser.new_page()
-    page.goto(f"{local_server.url}/user/login/")
-    page.fill("input[name=email]", annotator.email)
-    page.fill("input[name=password]", annotator.password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/user/login" not in url)
+    page = logged_in_page(browser, local_server.url, annotator.email, annotator.password)
     page.goto(f"{local_server.url}/projects/{setup.project_id}/data?labeling=1")
     modal = page.locator(".lsf-modal-ls__content").filter(has_text="Labeling Instructions")
     modal.wait_for()

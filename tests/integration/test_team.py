@@ -27,20 +27,10 @@ from mauqif.annotate.studio import connect, push
 from mauqif.annotate.studio.config import sentiment_hotkeys, stance_hotkeys
 from mauqif.cli import cli
 
+from .browser import ARTIFACTS, logged_in_page, wait_for
 from .helpers import all_tasks, choices
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 CREATED = re.compile(r"^created  (\S+)  password: (\S+)$", re.M)
 
 
@@ -78,38 +68,6 @@ def team(local_server):
     return {role: (email, shown[email]) for role, email in emails.items()}
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is missing: `apt-get install chromium` (.ci/run does it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1400, "height": 1100},
-        )
-        context.set_default_timeout(60_000)
-        try:
-            yield context
-        finally:
-            context.close()
-
-
-def browser_login(browser, url: str, email: str, password: str):
-    browser.clear_cookies()  # whoever was logged in before
-    page = browser.new_page()
-    page.goto(f"{url}/user/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/user/login" not in u)
-    return page
-
-
 def press_answers(page, schema, answers: dict[str, str]) -> None:
     """Choose answers with the labelling page's keyboard shortcuts."""
     stance_keys, sentiment_keys = stance_hotkeys(schema), sentiment_hotkeys(schema)
@@ -135,18 +93,6 @@ def user_id(annotation: dict) -> int:
     """The annotator's id (`/api/tasks/<id>` gives the user as an object)."""
     who = annotation["completed_by"]
     return who["id"] if isinstance(who, dict) else who
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "condition"):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # ---- the textbook formulas, written out here independently of mauqif ---------------------------
@@ -317,7 +263,7 @@ def test_a_team_labels_blind_agreement_is_exact_and_verdicts_become_ground_truth
         )
 
     # ann3's last task, on the labelling page: the stream serves it, with nobody else's answers.
-    page = browser_login(browser, local_server.url, *team["ann3"])
+    page = logged_in_page(browser, local_server.url, *team["ann3"])
     page.goto(f"{local_server.url}/projects/{setup.project_id}/data?labeling=1")
     modal = page.locator(".lsf-modal-ls__content").filter(has_text="Labeling Instructions")
     modal.wait_for()
@@ -429,7 +375,7 @@ def test_a_team_labels_blind_agreement_is_exact_and_verdicts_become_ground_truth
         assert len(all_tasks(admin, review.id)) == k
 
         # The reviewer settles the first one on the review page, in Chromium.
-        page = browser_login(browser, local_server.url, *team["lead"])
+        page = logged_in_page(browser, local_server.url, *team["lead"])
         page.goto(f"{local_server.url}/projects/{review.id}/data?labeling=1")
         sentence = page.locator(".mauqif-sentence .lsf-richtext__line")
         sentence.wait_for()
