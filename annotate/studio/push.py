@@ -42,12 +42,14 @@ DEFAULT_BATCH = 1000
 
 
 class Model(Protocol):
-    """What push needs of a model (see `mauqif.model.load_model`)."""
+    """What push (and the ML backend) needs of a model (see `mauqif.model.Model`): `answers`
+    gives, for each row of a frame (text, context, mentions), the model's stance, stance_proba,
+    sentiment and sentiment_proba."""
 
     version: str
     min_confidence: float
 
-    def predict_frame(self, frame): ...
+    def answers(self, frame) -> list[dict]: ...
 
 
 def mentions_version(schema: Schema) -> str:
@@ -87,9 +89,7 @@ def predict_units(units: list[dict], model: Model | None) -> list[dict | None]:
             "mentions": [u.get("mentions") or [] for u in units],
         }
     )
-    predicted = model.predict_frame(frame)
-    columns = ("stance", "stance_proba", "sentiment", "sentiment_proba")
-    return [{c: row.get(c) for c in columns} for row in predicted.to_dict("records")]
+    return model.answers(frame)
 
 
 # ---- what the project already holds ------------------------------------------------------------

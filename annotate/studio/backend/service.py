@@ -1,11 +1,10 @@
 """What the ML backend does, apart from HTTP: predict for Label Studio tasks, count annotations,
 retrain in the background, and after a promotion bring the projects up to the new model.
 
-It knows nothing of scikit-learn: the model is anything with `version`, `min_confidence` and
-`predict_frame` (as for push), and training is a callable that the service runs in a separate
-process (`mauqif serve` passes one that pulls a snapshot and runs `mauqif train`'s `retrain`). So
-a training never holds the interpreter lock that /predict needs, and a crashed training never
-takes the service down.
+It knows nothing of scikit-learn: the model is anything push can predict with (`push.Model`),
+and training is a callable that the service runs in a separate process (`mauqif serve` passes
+one that pulls a snapshot and runs `mauqif train`'s `retrain`). So a training never holds the
+interpreter lock that /predict needs, and a crashed training never takes the service down.
 """
 
 from __future__ import annotations
@@ -17,12 +16,12 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from ...exceptions import StudioError
 from ...mentions import MentionFinder
 from ...schema import Schema
 from ..client import Studio
+from ..push import Model, predict_units
 from ..results import prediction as build_prediction  # the one builder, as push uses it
 from .exceptions import BadPayload
 
@@ -30,15 +29,6 @@ log = logging.getLogger("mauqif.serve")
 
 # Annotations created per webhook action (Label Studio 1.23 sends one of these per submit or import).
 COUNTED_ACTIONS = ("ANNOTATION_CREATED", "ANNOTATIONS_CREATED")
-
-
-class Model(Protocol):
-    """What the service needs of a model (see `mauqif.model.Model`)."""
-
-    version: str
-    min_confidence: float
-
-    def predict_frame(self, frame): ...
 
 
 @dataclass(frozen=True)
@@ -112,8 +102,6 @@ class Backend:
 
     def predict(self, tasks: list[dict]) -> list[dict]:
         """One prediction per task, in the form `push` imports (the same builder)."""
-        import pandas as pd
-
         # A task is a sentence on its own: a dateline opening it (`ٹوکیو (نمائندہ خصوصی)`) names a
         # place, not a speaker, as the sentence pipeline decides at a paragraph's start.
         units = [
@@ -121,24 +109,11 @@ class Backend:
             for u in map(task_unit, tasks)
         ]
         model = self._model  # one model for the whole request, even if a promotion swaps it
-        frame = pd.DataFrame(
-            {
-                "text": [u["text"] for u in units],
-                "context": [u["context"] for u in units],
-                "mentions": [u["mentions"] for u in units],
-            }
-        )
-        predicted = model.predict_frame(frame)
-        columns = ("stance", "stance_proba", "sentiment", "sentiment_proba")
-        out = []
-        for unit, row in zip(units, predicted.to_dict("records"), strict=True):
-            answer = {c: row.get(c) for c in columns}
-            out.append(
-                build_prediction(
-                    unit, self.schema, model.version, answer, float(model.min_confidence)
-                )
-            )
-        return out
+        threshold = float(model.min_confidence)
+        return [
+            build_prediction(unit, self.schema, model.version, answer, threshold)
+            for unit, answer in zip(units, predict_units(units, model), strict=True)
+        ]
 
     def saw_project(self, project: int | None) -> None:
         if project is not None:
