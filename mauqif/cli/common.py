@@ -80,8 +80,6 @@ schema_option = click.option(
     help="Schema TOML (parties, stance and sentiment values, topic). Default: the packaged one.",
 )
 
-inputs_argument = click.argument("inputs", nargs=-1, required=True)
-
 model_option = click.option(
     "--model",
     "model_path",
@@ -109,6 +107,18 @@ def with_output(f):
     )(f)
 
 
+def home_option(help: str):
+    """--home: the mauqif home (credentials, local server, caches), env MAUQIF_HOME."""
+    return click.option(
+        "--home",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(".mauqif"),
+        envvar="MAUQIF_HOME",
+        show_default=True,
+        help=help,
+    )
+
+
 def home_options(f):
     """--home (the mauqif home: credentials, local server, caches) and --data-dir."""
     f = click.option(
@@ -117,14 +127,7 @@ def home_options(f):
         default=None,
         help="Label Studio's data directory (default: HOME/studio).",
     )(f)
-    return click.option(
-        "--home",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path(".mauqif"),
-        envvar="MAUQIF_HOME",
-        show_default=True,
-        help="Where the local server's credentials and data live (env MAUQIF_HOME).",
-    )(f)
+    return home_option("Where the local server's credentials and data live (env MAUQIF_HOME).")(f)
 
 
 def connection_options(f):
@@ -308,13 +311,8 @@ def intake_options(*, with_home: bool):
         ]
         if with_home:
             options.append(
-                click.option(
-                    "--home",
-                    type=click.Path(file_okay=False, path_type=Path),
-                    default=Path(".mauqif"),
-                    envvar="MAUQIF_HOME",
-                    show_default=True,
-                    help="The mauqif home; fetched pages are cached in HOME/cache/ (env MAUQIF_HOME).",
+                home_option(
+                    "The mauqif home; fetched pages are cached in HOME/cache/ (env MAUQIF_HOME)."
                 )
             )
         for option in reversed(options):
