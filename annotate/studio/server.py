@@ -262,7 +262,8 @@ def _is_label_studio(pid: int) -> bool:
     return b"label-studio" in cmdline or b"label_studio" in cmdline
 
 
-def _read_pid(path: Path) -> int | None:
+def read_pid(path: Path) -> int | None:
+    """The process id written in `path`, or None."""
     try:
         return int(path.read_text().strip())
     except (OSError, ValueError):
@@ -324,7 +325,7 @@ def server_environment(
 
 def status(local: LocalStudio) -> ServerStatus:
     credentials = local.credentials()
-    pid = _read_pid(local.pid_path)
+    pid = read_pid(local.pid_path)
     alive = pid is not None and _is_label_studio(pid)
     url = credentials.url if credentials else None
     running = bool(alive and url and healthy(url))
@@ -494,8 +495,13 @@ def _group_alive(pid: int) -> bool:
 
 
 def _terminate(pid: int, grace: float = 20.0) -> None:
-    """SIGTERM the server's process group (it was started in its own session), SIGKILL what is
-    left of it after `grace` seconds; returns when no process of the group is left."""
+    """Stop the server's process group; returns when no process of the group is left."""
+    terminate_group(pid, lambda p: _is_label_studio(p) or _group_alive(p), grace)
+
+
+def terminate_group(pid: int, running: Callable[[int], bool], grace: float = 20.0) -> None:
+    """SIGTERM the process group `pid` leads (a process started in its own session), SIGKILL it
+    if it is still `running` after `grace` seconds; returns once it is not, or after both."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, sig)
@@ -505,14 +511,14 @@ def _terminate(pid: int, grace: float = 20.0) -> None:
         while time.monotonic() < deadline:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)
-            if not _is_label_studio(pid) and not _group_alive(pid):
+            if not running(pid):
                 return
             time.sleep(0.2)
 
 
 def stop(local: LocalStudio) -> bool:
     """Stop the server `start` started. False when none was running."""
-    pid = _read_pid(local.pid_path)
+    pid = read_pid(local.pid_path)
     if pid is None or not _is_label_studio(pid):
         with contextlib.suppress(FileNotFoundError):
             local.pid_path.unlink()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..server import read_pid, tail, terminate_group
 from .exceptions import BackendError
 
 DEFAULT_PORT = 9090  # Label Studio's documented default for ML backends
@@ -105,13 +105,6 @@ def _is_ours(pid: int) -> bool:
     return b"mauqif" in cmdline and b"serve" in cmdline
 
 
-def _read_pid(path: Path) -> int | None:
-    try:
-        return int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-
-
 def _read_url(path: Path) -> str | None:
     try:
         return json.loads(path.read_text("utf-8")).get("url")
@@ -125,7 +118,7 @@ def backend_status(home: Path, timeout: float = 2.0) -> BackendStatus | None:
     url = _read_url(files.info)
     if url is None:
         return None
-    pid = _read_pid(files.pid)
+    pid = read_pid(files.pid)
     alive = pid is not None and _is_ours(pid)
     answer = health(url, timeout) if alive else None
     if answer is None:
@@ -174,7 +167,7 @@ def start_backend(
         if process.poll() is not None:
             raise BackendError(
                 f"the model backend exited during start (code {process.returncode}); "
-                f"last lines of {files.log}:\n{_tail(files.log)}"
+                f"last lines of {files.log}:\n{tail(files.log, 20)}"
             )
         if health(url, 1.0) is not None:
             return backend_status(home)
@@ -182,7 +175,7 @@ def start_backend(
     stop_backend(home)
     raise BackendError(
         f"the model backend did not answer within {timeout:.0f} s, so it was stopped; "
-        f"last lines of {files.log}:\n{_tail(files.log)}"
+        f"last lines of {files.log}:\n{tail(files.log, 20)}"
     )
 
 
@@ -190,32 +183,14 @@ def stop_backend(home: Path, grace: float = 15.0) -> bool:
     """Stop the background backend of `home` (and its training, in the same process group).
     False when none was running."""
     files = BackendFiles(home)
-    pid = _read_pid(files.pid)
+    pid = read_pid(files.pid)
     if pid is None or not _is_ours(pid):
         with contextlib.suppress(FileNotFoundError):
             files.pid.unlink()
         return False
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            if not _is_ours(pid):
-                break
-            time.sleep(0.2)
-        if not _is_ours(pid):
-            break
+    terminate_group(pid, _is_ours, grace)
     if _is_ours(pid):
         raise BackendError(f"the model backend (pid {pid}) did not stop; end it with `kill {pid}`")
     with contextlib.suppress(FileNotFoundError):
         files.pid.unlink()
     return True
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
