@@ -8,6 +8,8 @@ one line that names the URL and says what to do.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +49,22 @@ def _summary(body) -> str:
         return str(detail)
     text = str(body)
     return text if len(text) < 300 else text[:300] + "…"
+
+
+def json_body(items) -> bytes:
+    """`items` as a UTF-8 JSON request body, for `Studio.post_json`. Values JSON has no type for
+    are written as the SDK's encoder writes them: numpy scalars as numbers, dates as ISO text."""
+    return json.dumps(items, ensure_ascii=False, default=_json_value).encode("utf-8")
+
+
+def _json_value(value):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+        return value.item()
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class Studio:
@@ -96,13 +114,17 @@ class Studio:
                 detail,
             ) from None
 
-    def request(self, method: str, path: str, **kwargs):
+    def request(
+        self, method: str, path: str, headers: dict | None = None, doing: str = "", **kwargs
+    ):
         """A raw call to the REST API, for endpoints the SDK has no call for (diagnostics, and the
-        tests reading e.g. /api/projects/{id}/next). Authenticated as the SDK is: a legacy token
-        as `Token`, a personal access token exchanged for an access token (`tokens.refresh`)."""
+        tests reading e.g. /api/projects/{id}/next) and for bodies already serialised
+        (`post_json`). Authenticated as the SDK is: a legacy token as `Token`, a personal access
+        token exchanged for an access token (`tokens.refresh`). No retries. `doing` says what
+        the call is for, in errors."""
         import httpx
 
-        with self.errors(f"calling {path}"):
+        with self.errors(doing or f"calling {path}"):
             if self._api_key.count(".") == 2:  # a JWT: a personal access token
                 access = self.sdk.tokens.refresh(refresh=self._api_key).access
                 authorization = f"Bearer {access}"
@@ -111,7 +133,7 @@ class Studio:
             response = httpx.request(
                 method,
                 f"{self.url}{path}",
-                headers={"Authorization": authorization},
+                headers={**(headers or {}), "Authorization": authorization},
                 timeout=self.timeout,
                 **kwargs,
             )
@@ -124,11 +146,21 @@ class Studio:
                 body = response.text
             detail = _summary(body)
             raise RequestRefused(
-                f"Label Studio at {self.url} refused {method} {path} ({response.status_code}): {detail}",
+                f"Label Studio at {self.url} refused {method} {path}"
+                f"{f' while {doing}' if doing else ''} ({response.status_code}): {detail}",
                 response.status_code,
                 detail,
             )
         return response
+
+    def post_json(self, path: str, body: bytes, doing: str = ""):
+        """POST a JSON body serialised beforehand (`json_body`). Bulk imports go this way: the
+        SDK's request encoder walks every value of the payload in Python (0.7 s for 5,000 tasks
+        with predictions, on the request's critical path), where `json.dumps` takes 0.07 s and can
+        run while the previous batch is imported."""
+        return self.request(
+            "POST", path, content=body, headers={"Content-Type": "application/json"}, doing=doing
+        )
 
     # ---- identity ------------------------------------------------------------------------------
 

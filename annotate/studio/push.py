@@ -15,7 +15,7 @@ from typing import Protocol
 from ..exceptions import StudioError
 from ..schema import Schema
 from ..tables import chunks
-from .client import PAGE_SIZE, Studio
+from .client import PAGE_SIZE, Studio, json_body
 from .exceptions import RequestRefused
 from .results import (  # noqa: F401  (re-exported: push's API before results.py)
     choice_result,
@@ -212,42 +212,79 @@ def push(
                 stale.append((have.id, unit))
         return new, stale
 
-    def send(new, stale, size, answers) -> None:
+    def prepare(new: list[dict], stale: list[tuple[int, dict]]) -> Batch:
+        """The batch's requests, ready to send: the model's answers, the tasks and the refreshed
+        predictions, serialised. Runs one batch ahead, in a thread."""
+        answers = predict_units(new + [u for _, u in stale], model)
+        tasks = [
+            task(u, schema, version, a, threshold)
+            for u, a in zip(new, answers[: len(new)], strict=True)
+        ]
+        predictions = [
+            {**prediction(u, schema, version, a, threshold), "task": task_id}
+            for (task_id, u), a in zip(stale, answers[len(new) :], strict=True)
+        ]
+        return Batch(
+            json_body(tasks) if tasks else None,
+            len(tasks),
+            json_body(predictions) if predictions else None,
+            len(predictions),
+            answers,
+        )
+
+    def send(batch: Batch, size: int) -> None:
         nonlocal version_set
-        if new:
-            tasks = [
-                task(u, schema, version, a, threshold)
-                for u, a in zip(new, answers[: len(new)], strict=True)
-            ]
-            if _import_tasks(studio, project_id, tasks, summary):
-                _count_choices(summary, answers[: len(new)], schema, threshold)
-        if stale:
-            predictions = [
-                {**prediction(u, schema, version, a, threshold), "task": task_id}
-                for (task_id, u), a in zip(stale, answers[len(new) :], strict=True)
-            ]
-            if _import_predictions(studio, project_id, predictions, summary):
-                _count_choices(summary, answers[len(new) :], schema, threshold)
+        if batch.tasks and _import(
+            studio,
+            f"/api/projects/{project_id}/import",
+            batch.tasks,
+            batch.n_tasks,
+            "tasks",
+            summary,
+        ):
+            summary.added += batch.n_tasks
+            _count_choices(summary, batch.answers[: batch.n_tasks], schema, threshold)
+        if batch.predictions and _import(
+            studio,
+            f"/api/projects/{project_id}/import/predictions",
+            batch.predictions,
+            batch.n_predictions,
+            "predictions",
+            summary,
+        ):
+            summary.refreshed += batch.n_predictions
+            _count_choices(summary, batch.answers[batch.n_tasks :], schema, threshold)
         if not version_set and (summary.added or summary.refreshed):
             studio.set_model_version(project_id, version)
             version_set = True
         if on_progress:
             on_progress(size)
 
-    # The model predicts the next batch in a thread while Label Studio imports this one: the
-    # request waits on the server, so with a model push takes about as long as without.
-    with ThreadPoolExecutor(max_workers=1) as predictor:
+    # The next batch is predicted, built and serialised in a thread while Label Studio imports
+    # this one: the request waits on the server, so with a model push takes about as long as
+    # without, and the only work between two requests is sending the body.
+    with ThreadPoolExecutor(max_workers=1) as worker:
         pending = None
         for chunk in chunks(units, batch):
-            new, stale = plan(chunk)
-            todo = new + [u for _, u in stale]
-            current = (new, stale, len(chunk), predictor.submit(predict_units, todo, model))
+            current = (worker.submit(prepare, *plan(chunk)), len(chunk))
             if pending is not None:
-                send(*pending[:3], pending[3].result())
+                send(pending[0].result(), pending[1])
             pending = current
         if pending is not None:
-            send(*pending[:3], pending[3].result())
+            send(pending[0].result(), pending[1])
     return summary
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch's requests: the new tasks and the refreshed predictions as JSON bodies (None
+    when there are none), how many of each, and the model's answers (tasks' first)."""
+
+    tasks: bytes | None
+    n_tasks: int
+    predictions: bytes | None
+    n_predictions: int
+    answers: list
 
 
 def _count_choices(summary: PushSummary, answers: list, schema: Schema, threshold: float) -> None:
@@ -259,46 +296,18 @@ def _count_choices(summary: PushSummary, answers: list, schema: Schema, threshol
         summary.left_open += len(schema.party_ids) - chosen
 
 
-def _import_tasks(studio: Studio, project_id: int, tasks: list[dict], summary: PushSummary) -> bool:
-    sent = _send(studio, studio.sdk.projects.import_tasks, project_id, tasks, "tasks", summary)
-    if sent:
-        summary.added += len(tasks)
-    return sent
-
-
-def _import_predictions(
-    studio: Studio, project_id: int, predictions: list[dict], summary: PushSummary
-) -> bool:
-    sent = _send(
-        studio,
-        studio.sdk.projects.import_predictions,
-        project_id,
-        predictions,
-        "predictions",
-        summary,
-    )
-    if sent:
-        summary.refreshed += len(predictions)
-    return sent
-
-
-def _send(studio: Studio, endpoint, project_id: int, items: list[dict], what: str, summary) -> bool:
+def _import(studio: Studio, path: str, body: bytes, count: int, what: str, summary) -> bool:
     """One bulk request; True when Label Studio took it.
 
     No retries: a retried import whose first attempt was committed would add the items twice.
     A failed push is re-run instead, and the re-run skips what arrived.
     """
     try:
-        with studio.errors(f"importing {len(items)} {what}"):
-            endpoint(
-                id=project_id,
-                request=items,
-                request_options={"max_retries": 0, "timeout_in_seconds": studio.timeout},
-            )
+        studio.post_json(path, body, doing=f"importing {count} {what}")
     except RequestRefused as exc:
         # This batch is refused (the server is up): count it and go on. A lost connection is
         # raised instead: stop there, a re-run resumes.
-        summary.failed += len(items)
+        summary.failed += count
         summary.errors.append(str(exc))
         return False
     return True
