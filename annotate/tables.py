@@ -31,16 +31,22 @@ def infer_format(path: str | Path | None, fmt: str | None) -> str:
     return "jsonl"
 
 
-def chunks(items: Iterable, size: int) -> Iterator[list]:
+def chunks(items: Iterable, size: int, first: int | None = None) -> Iterator[list]:
     """`items` in lists of `size` (the last may be shorter), consumed lazily: the one way mauqif
-    batches a stream (table writes, import requests, prediction).
+    batches a stream (table writes, import requests, prediction). With `first`, the lists start
+    at that size and double up to `size`: a pipeline whose stages overlap (push predicts the next
+    batch while the server imports this one) starts sooner.
 
     >>> list(chunks(range(5), 2))
     [[0, 1], [2, 3], [4]]
+    >>> list(chunks(range(10), 4, first=1))
+    [[0], [1, 2], [3, 4, 5, 6], [7, 8, 9]]
     """
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
+    step = min(first or size, size)
+    while chunk := list(islice(iterator, step)):
         yield chunk
+        step = min(2 * step, size)
 
 
 def jsonl_objects(

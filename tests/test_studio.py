@@ -29,6 +29,7 @@ from mauqif.annotate.studio.config import (
     instructions,
     label_config,
 )
+from mauqif.annotate.studio.client import json_body
 from mauqif.annotate.studio.pull import _claim, slug
 from mauqif.annotate.studio.push import lowest_confidence, mentions_version, prediction, task
 from mauqif.annotate.studio.server import (
@@ -168,6 +169,22 @@ def test_a_task_carries_the_unit_and_its_mention_spans(schema):
         ("کم جونگ اُن", ["north_korea"]),
     ]
     assert LabelInterface(label_config(schema)).validate_prediction(pred)
+
+
+def test_a_request_body_is_the_tasks_as_utf8_json_whatever_types_the_units_carry(schema):
+    import datetime as dt
+    import json
+
+    import numpy as np
+
+    unit = {**UNIT, "index": np.int64(3), "published": dt.date(2026, 11, 30)}
+    body = json_body([task(unit, schema, mentions_version(schema))])
+    assert TEXT.encode("utf-8") in body  # Urdu as UTF-8, not \u escapes (a third the size)
+    expected = task(UNIT, schema, mentions_version(schema))
+    expected["data"]["published"] = "2026-11-30"  # as the SDK's encoder writes a date
+    assert json.loads(body) == [expected]
+    with pytest.raises(TypeError, match="object is not JSON serialisable"):
+        json_body([{"data": {"text": object()}}])
 
 
 def test_a_model_prediction_scores_its_least_sure_answer(schema):

@@ -39,6 +39,9 @@ TASK_FIELDS = (
     "author",
 )
 DEFAULT_BATCH = 1000
+# The first request's tasks: batches start here and double up to --batch, so the server is busy
+# importing after one small prediction instead of a whole batch's.
+FIRST_BATCH = 100
 
 
 class Model(Protocol):
@@ -265,7 +268,7 @@ def push(
     # without, and the only work between two requests is sending the body.
     with ThreadPoolExecutor(max_workers=1) as worker:
         pending = None
-        for chunk in chunks(units, batch):
+        for chunk in chunks(units, batch, first=FIRST_BATCH):
             current = (worker.submit(prepare, *plan(chunk)), len(chunk))
             if pending is not None:
                 send(pending[0].result(), pending[1])

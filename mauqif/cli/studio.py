@@ -284,7 +284,8 @@ def _push_lock(home: Path, url: str, project_id: int, wait: bool):
     type=click.IntRange(min=1),
     default=1000,
     show_default=True,
-    help="Tasks per import request.",
+    help="Tasks per import request (the first requests take 100, 200, … up to N, so that Label "
+    "Studio starts importing while the model predicts the next batch).",
 )
 @model_option
 @click.option(
