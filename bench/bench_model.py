@@ -47,7 +47,7 @@ from mauqif.annotate.reader import Article
 from mauqif.annotate.schema import load_schema, stance_tag
 from mauqif.annotate.tables import write_rows
 from mauqif.model import load_model, save_model, train_model
-from mauqif.model.estimators import WORD_GRAMS
+from mauqif.model.estimators import WORD_PIECES
 from mauqif.model.features import TopicCues, pair_frame, sentence_frame, views
 from mauqif.model.pipeline import SKLEARN_VECTORISERS
 from mauqif.model.predict import CHUNK_SENTENCES, PREDICTION_COLUMNS, predict_articles
@@ -241,8 +241,10 @@ def before_after(gold, schema, model, frames: list[pd.DataFrame]) -> None:
     Before: the 2026-11 configuration (`SKLEARN_VECTORISERS`: scikit-learn's vectorisers) and
     its prediction path (the pipelines' own `predict_proba` over the pair table); its pair
     building is today's, which is faster than 2026-11's, so the ratio understates the gain.
-    After, cold: a freshly loaded model with an empty word cache (every word analysed once);
-    steady state: the same model on the sentences again, as a long batch job runs.
+    After, cold: a freshly loaded model with an empty piece table (`WORD_PIECES`: every word
+    scanned and analysed once); steady state: the same model on the sentences again, as a long
+    batch job runs (its words seen; texts are remembered only within a batch, so no sentence is
+    served from an earlier pass).
     """
     before = train_model(gold, schema, SKLEARN_VECTORISERS)
     topic = TopicCues.of(schema.topic)
@@ -263,14 +265,14 @@ def before_after(gold, schema, model, frames: list[pd.DataFrame]) -> None:
     t_before = t_cold = t_warm = float("inf")
     for _ in range(2):
         t_before = min(t_before, cpu(lambda: [old_path(f) for f in frames]))
-        WORD_GRAMS.clear()
+        WORD_PIECES.clear()
         fresh = pickle.loads(pickle.dumps(model))
         t_cold = min(t_cold, cpu(lambda fresh=fresh: [fresh.predict_proba(f) for f in frames]))
         t_warm = min(t_warm, cpu(lambda fresh=fresh: [fresh.predict_proba(f) for f in frames]))
     print(f"raw model per core, {n:,} distinct sentences (CPU time of one process):")
     print(f"  before (scikit-learn vectorisers, 2026-11): {n / t_before:8,.0f} sentences/s")
     print(
-        f"  after, cold (empty word cache):             {n / t_cold:8,.0f} sentences/s "
+        f"  after, cold (empty piece table):            {n / t_cold:8,.0f} sentences/s "
         f"(ratio {t_before / t_cold:.2f})"
     )
     print(

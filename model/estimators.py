@@ -14,8 +14,13 @@ estimator, fitted on everything.
 from __future__ import annotations
 
 import re
+import sys
 import threading
-from itertools import chain
+from collections.abc import Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
@@ -102,8 +107,7 @@ class DistinctRows(TransformerMixin, BaseEstimator):
     def _distinct(self, X, reset: bool):
         if _is_text_column(X):
             # An object ndarray, not a Series: pandas would convert a Series of str to Arrow.
-            codes, uniques = pd.factorize(np.asarray(X, dtype=object), use_na_sentinel=False)
-            return np.asarray(uniques, dtype=object), codes
+            return _factorize_runs(np.asarray(X, dtype=object))
         X = validate_data(self, X, reset=reset)
         uniques, codes = np.unique(X, axis=0, return_inverse=True)
         return uniques, codes.ravel()
@@ -130,6 +134,24 @@ class DistinctRows(TransformerMixin, BaseEstimator):
         return self.transformer_.get_feature_names_out()
 
 
+def _factorize_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct values in order of first appearance, the index of each value among them),
+    as `pd.factorize` gives them. Runs of equal neighbours are collapsed first: the pair table
+    repeats a sentence's text (and, for the parties it does not name, its other columns) in
+    consecutive rows, and one comparison per row costs less than hashing every row."""
+    if len(values) < 2:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return np.asarray(uniques, dtype=object), codes
+    starts = np.empty(len(values), dtype=bool)
+    starts[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    if starts.sum() > len(values) // 2:  # few runs to collapse
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return np.asarray(uniques, dtype=object), codes
+    run_codes, uniques = pd.factorize(values[starts], use_na_sentinel=False)
+    return np.asarray(uniques, dtype=object), run_codes[np.cumsum(starts) - 1]
+
+
 def _is_text_column(X) -> bool:
     """One column of texts (a Series, a list of strings, a 1-D string array), not a 2-D table."""
     if isinstance(X, pd.Series):
@@ -139,57 +161,111 @@ def _is_text_column(X) -> bool:
     return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "OUS"
 
 
-class WordGrams:
-    """Each word's `char_wb` n-grams as ids into one n-gram table, kept for the process and
-    shared by every `WordCharNgrams` in it: the stance and the sentiment model read the same
-    sentences, and a batch job meets the same words again and again, so a word is analysed
-    once. Bounded: past `max_grams` n-grams or `max_words` words it starts again (a new
-    `generation`). Guarded by a lock: Dask runs tasks in threads that share one model.
+class WordPieces:
+    """Each whitespace-separated piece of text as an id for the process, shared by every
+    `WordNgrams` and `WordCharNgrams` in it: the stance model's columns and the sentiment model's
+    sentence are made of the same words, and a batch job meets them again and again. A batch's
+    pieces become ids by one dict lookup each, in C; each vectoriser keeps what it has worked out
+    for a piece (its token columns, its n-gram counts) under that id, so a piece is scanned or
+    analysed once per vectoriser. Bounded: past `max_pieces` pieces it starts again (a new
+    `generation`, and the vectorisers start again with it). Guarded by a lock: Dask runs tasks
+    in threads that share one model.
     """
 
-    def __init__(self, max_words: int = 200_000, max_grams: int = 1_000_000):
-        self.max_words, self.max_grams = max_words, max_grams
+    def __init__(self, max_pieces: int = 300_000):
+        self.max_pieces = max_pieces
         self.lock = threading.Lock()
         self.generation = 0
+        self._local = threading.local()
         self._reset()
 
     def clear(self) -> None:
-        """Forget every word (the benchmark measures a cold start with it)."""
+        """Forget every piece (the benchmark measures a cold start with it)."""
         with self.lock:
             self._reset()
 
     def _reset(self):
-        self.grams: dict[str, int] = {}
-        self.gram_list: list[str] = []
-        self.words: dict[tuple, np.ndarray] = {}
+        self.index: dict[str, int] = {}
+        self.pieces: list[str] = []
         self.generation += 1
 
-    def ids(self, words: list[str], ngram_range: tuple) -> tuple[list[np.ndarray], int]:
-        """(the n-gram ids of each word, the generation they belong to). Call with `lock` held."""
-        if len(self.words) >= self.max_words or len(self.grams) >= self.max_grams:
-            self._reset()  # a batch may pass the bounds by its own new words, never more
-        analyse = None
-        grams, gram_list, cache = self.grams, self.gram_list, self.words
-        out = []
-        for word in words:
-            key = (word, ngram_range)
-            ids = cache.get(key)
-            if ids is None:
-                if analyse is None:
-                    analyse = CountVectorizer(
-                        analyzer="char_wb", ngram_range=ngram_range, lowercase=False
-                    ).build_analyzer()
-                found = analyse(word)
-                for gram in found:
-                    if gram not in grams:
-                        grams[gram] = len(gram_list)
-                        gram_list.append(gram)
-                ids = cache[key] = np.fromiter((grams[g] for g in found), np.int64, len(found))
-            out.append(ids)
-        return out, self.generation
+    @contextmanager
+    def batch(self):
+        """Within this block, in this thread, remember the piece ids of each text split and the
+        n-grams of each piece analysed: a batch's texts go through several vectorisers (the
+        stance model's text column and the sentiment model's sentence are the same texts, a
+        sentence's context is the sentence before it, and both models' char n-grams analyse the
+        same new words). Forgotten at the end of the block: only pieces are kept for the
+        process."""
+        outer = getattr(self._local, "batch", None)
+        self._local.batch = _Batch(self.generation)
+        try:
+            yield
+        finally:
+            self._local.batch = outer
+
+    def split(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """(the ids of the pieces of `texts`, one text after the other; how many pieces each
+        text has; the generation they belong to). Call with `lock` held."""
+        if len(self.index) >= self.max_pieces:
+            self._reset()  # a batch may pass the bound by its own new pieces, never more
+        batch = getattr(self._local, "batch", None)
+        if batch is None:
+            known: dict[str, np.ndarray] = {}
+        else:
+            if batch.generation != self.generation:  # the ids it holds are another generation's
+                batch.generation, batch.texts = self.generation, {}
+            known = batch.texts
+        found = list(map(known.get, texts))
+        missing = [i for i, ids in enumerate(found) if ids is None]
+        if missing:
+            split = [texts[i].split() for i in missing]
+            ids = self._ids(list(chain.from_iterable(split)))
+            end = 0
+            for i, pieces in zip(missing, split, strict=True):
+                start, end = end, end + len(pieces)
+                found[i] = known[texts[i]] = ids[start:end]
+        lengths = np.fromiter(map(len, found), np.int64, len(found))
+        ids = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        return ids, lengths, self.generation
+
+    def char_ngrams(self, pieces: list[str], ngram_range: tuple) -> list[Sequence[str]]:
+        """The `char_wb` n-grams of each of `pieces` (`_char_wb_ngrams`), each analysed once in
+        a `batch`."""
+        batch = getattr(self._local, "batch", None)
+        if batch is None:
+            return [_char_wb_ngrams(piece, ngram_range) for piece in pieces]
+        memo, out = batch.grams.setdefault(ngram_range, {}), []
+        for piece in pieces:
+            found = memo.get(piece)
+            if found is None:
+                # A tuple: the GC stops tracking it, a list would be scanned while it lives.
+                found = memo[piece] = tuple(_char_wb_ngrams(piece, ngram_range))
+            out.append(found)
+        return out
+
+    def _ids(self, pieces: list[str]) -> np.ndarray:
+        """The id of each of `pieces`, new ones added. Call with `lock` held."""
+        ids = np.fromiter(map(self.index.get, pieces, repeat(-1)), np.int64, len(pieces))
+        new = np.flatnonzero(ids < 0)
+        if len(new):
+            for piece in dict.fromkeys(pieces[i] for i in new.tolist()):
+                self.index[piece] = len(self.pieces)
+                self.pieces.append(piece)
+            ids[new] = [self.index[pieces[i]] for i in new.tolist()]
+        return ids
 
 
-WORD_GRAMS = WordGrams()
+@dataclass
+class _Batch:
+    """What `WordPieces.batch` remembers."""
+
+    generation: int  # of the piece ids in `texts`
+    texts: dict = field(default_factory=dict)  # text → the ids of its pieces
+    grams: dict = field(default_factory=dict)  # n-gram range → {piece: its n-grams}
+
+
+WORD_PIECES = WordPieces()
 
 
 class WordCharNgrams(TransformerMixin, BaseEstimator):
@@ -199,8 +275,9 @@ class WordCharNgrams(TransformerMixin, BaseEstimator):
     `char_wb` n-grams never cross a space, so a text's n-gram counts are the sum of its words'
     counts: the texts of a batch become a (texts × distinct words) count matrix, multiplied by
     the (distinct words × n-grams) matrix of those words. Urdu news repeats its words, so the
-    Python n-gram analyser runs on a fraction of the tokens (once per word for the process:
-    `WordGrams`) and the rest is numpy and sparse algebra in C.
+    Python n-gram analyser runs on a fraction of the tokens (once per word for the process: the
+    rows are kept by `WORD_PIECES` id, `_PieceRows`) and the rest is numpy and sparse algebra
+    in C.
 
     Parameters
     ----------
@@ -232,25 +309,51 @@ class WordCharNgrams(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        split = [text.split() for text in _texts(X)]
-        lengths = np.fromiter((len(words) for words in split), dtype=np.int64, count=len(split))
-        flat = np.fromiter(chain.from_iterable(split), dtype=object, count=int(lengths.sum()))
-        codes, distinct = pd.factorize(flat)
+        texts = _texts(X)
+        with WORD_PIECES.lock:
+            ids, lengths, generation = WORD_PIECES.split(texts)
+            codes, distinct = pd.factorize(ids)
+            rows, (starts, sizes, columns, data) = self._piece_rows(generation, distinct)
         words = sp.csr_matrix(
             (np.ones(len(codes), dtype=self.dtype), codes, np.r_[0, np.cumsum(lengths)]),
-            shape=(len(split), len(distinct)),
+            shape=(len(texts), len(distinct)),
         )
-        per_word = self._word_rows(list(distinct))
-        return self.tfidf_.transform((words @ per_word).astype(self.dtype, copy=False))
+        # The rows of the distinct words, gathered from the vectoriser's rows of the pieces.
+        sizes = sizes[rows]
+        indptr = np.r_[0, np.cumsum(sizes)]
+        at = np.repeat(starts[rows] - indptr[:-1], sizes) + np.arange(indptr[-1])
+        per_word = sp.csr_matrix(
+            (data[at], columns[at], indptr),
+            shape=(len(distinct), len(self.counts_.vocabulary_)),
+        )
+        counts = (words @ per_word).astype(self.dtype, copy=False)
+        return self.tfidf_.transform(counts, copy=False)  # the counts are this call's own
+
+    def _piece_rows(self, generation: int, ids: np.ndarray):
+        """(the row of each of the distinct piece `ids` in this vectoriser's n-gram counts of
+        the pieces it has met, those counts: `_PieceRows.snapshot`). Pieces met for the first
+        time are analysed and added. Call with `WORD_PIECES.lock` held."""
+        rows = getattr(self, "_piece_rows_of", None)
+        if rows is None or rows.generation != generation:
+            rows = self._piece_rows_of = _PieceRows(generation, self.dtype)
+        rows.row_of = _room(rows.row_of, int(ids.max(initial=-1)) + 1, fill=-1)
+        found = rows.row_of[ids]
+        new = found < 0
+        if new.any():
+            pieces = WORD_PIECES.pieces
+            rows.extend(ids[new], self._word_rows([pieces[i] for i in ids[new]]))
+            found = rows.row_of[ids]
+        return found, rows.snapshot()
 
     def _word_rows(self, words: list[str]):
-        """The (words × n-grams) count matrix of `words`."""
-        ngram_range = tuple(self.ngram_range)
-        with WORD_GRAMS.lock:
-            ids, generation = WORD_GRAMS.ids(words, ngram_range)
-            columns = self._columns(generation)
-        lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-        flat = columns[np.concatenate(ids)] if ids else np.zeros(0, dtype=np.int64)
+        """The (words × n-grams) count matrix of `words` (whitespace-free pieces), each row's
+        columns sorted, as scikit-learn's matrix has them."""
+        found = WORD_PIECES.char_ngrams(words, tuple(self.ngram_range))
+        lengths = np.fromiter(map(len, found), np.int64, len(found))
+        lookup = self.counts_.vocabulary_.get
+        flat = np.fromiter(
+            map(lookup, chain.from_iterable(found), repeat(-1)), np.int64, int(lengths.sum())
+        )
         row = np.repeat(np.arange(len(words)), lengths)
         known = flat >= 0
         rows = sp.csr_matrix(
@@ -260,33 +363,83 @@ class WordCharNgrams(TransformerMixin, BaseEstimator):
         rows.sum_duplicates()
         return rows
 
-    def _columns(self, generation: int) -> np.ndarray:
-        """For each n-gram id of `WORD_GRAMS`, its column here (-1: not in the vocabulary)."""
-        known = getattr(self, "_columns_of", None)
-        if known is None or known[0] != generation:
-            known = (generation, np.zeros(0, dtype=np.int64))
-        have = known[1]
-        grams = WORD_GRAMS.gram_list
-        if len(have) < len(grams):
-            vocabulary = self.counts_.vocabulary_
-            more = np.fromiter(
-                (vocabulary.get(g, -1) for g in grams[len(have) :]),
-                dtype=np.int64,
-                count=len(grams) - len(have),
-            )
-            known = (generation, np.concatenate([have, more]))
-        self._columns_of = known
-        return known[1]
-
     def __getstate__(self):
-        # The map to the process's n-gram table is rebuilt where the model is unpickled.
+        # The rows of the process's pieces are rebuilt where the model is unpickled.
         state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__
-        state.pop("_columns_of", None)
+        state.pop("_piece_rows_of", None)
         return state
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return self.counts_.get_feature_names_out()
+
+
+class _PieceRows:
+    """A `WordCharNgrams`' n-gram counts of the pieces of one `WORD_PIECES` generation it has
+    met: piece id p is row r = row_of[p] (-1: not met), whose columns (sorted) are
+    columns[starts[r] : starts[r] + lengths[r]], their counts in `counts`. Grown in place,
+    doubling: a snapshot taken under the lock stays valid, since rows are only ever appended
+    past it."""
+
+    def __init__(self, generation: int, dtype):
+        self.generation = generation
+        self.rows = 0
+        self.size = 0
+        self.row_of = np.full(1024, -1, dtype=np.int64)
+        self.starts = np.zeros(1024, dtype=np.int64)
+        self.lengths = np.zeros(1024, dtype=np.int64)
+        self.columns = np.zeros(16384, dtype=np.int32)
+        self.counts = np.zeros(16384, dtype=dtype)
+
+    def extend(self, ids: np.ndarray, rows: sp.csr_matrix) -> None:
+        """Add `rows`, the n-gram counts of the pieces `ids`."""
+        end, size = self.rows + rows.shape[0], self.size + rows.nnz
+        self.starts, self.lengths = _room(self.starts, end), _room(self.lengths, end)
+        self.columns, self.counts = _room(self.columns, size), _room(self.counts, size)
+        self.starts[self.rows : end] = self.size + rows.indptr[:-1]
+        self.lengths[self.rows : end] = np.diff(rows.indptr)
+        self.columns[self.size : size] = rows.indices
+        self.counts[self.size : size] = rows.data
+        self.row_of[ids] = np.arange(self.rows, end)
+        self.rows, self.size = end, size
+
+    def snapshot(self):
+        """(starts, lengths, columns, counts) as they are now."""
+        return (
+            self.starts[: self.rows],
+            self.lengths[: self.rows],
+            self.columns[: self.size],
+            self.counts[: self.size],
+        )
+
+
+def _room(buffer: np.ndarray, size: int, fill=0) -> np.ndarray:
+    """`buffer`, or a copy at least twice as long (the new items `fill`) when it holds fewer
+    than `size` items."""
+    if size <= len(buffer):
+        return buffer
+    grown = np.full(max(size, 2 * len(buffer)), fill, dtype=buffer.dtype)
+    grown[: len(buffer)] = buffer
+    return grown
+
+
+def _char_wb_ngrams(word: str, ngram_range: tuple) -> list[str]:
+    """The n-grams scikit-learn's `char_wb` analyser gives for `word`, a piece of text without
+    whitespace (same list, same order): `word` padded with a space either side, each n-gram of
+    each length n of `ngram_range`, and the whole padded word once in place of the lengths it
+    is not longer than."""
+    min_n, max_n = ngram_range
+    padded = f" {word} "
+    size = len(padded)
+    if size > max_n:  # most words: every length fits
+        return [padded[i : i + n] for n in range(min_n, max_n + 1) for i in range(size - n + 1)]
+    found: list[str] = []
+    for n in range(min_n, max_n + 1):
+        if size <= n:
+            found.append(padded)
+            break
+        found += [padded[i : i + n] for i in range(size - n + 1)]
+    return found
 
 
 def _texts(X) -> list[str]:
@@ -389,10 +542,12 @@ class WordNgrams(TransformerMixin, BaseEstimator):
             shape=(len(texts), base),
         )
         counts.sum_duplicates()
-        return self.tfidf_.transform(counts)
+        return self.tfidf_.transform(counts, copy=False)  # the counts are this call's own
 
     def _token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(the unigram column of every token of `texts`, -1 if unknown; the text of each)."""
+        if _within_pieces(self.token_pattern):
+            return self._piece_token_ids(texts)
         pattern = re.compile(self.token_pattern)
         joined = _SEPARATOR.join(texts)
         if (
@@ -420,9 +575,98 @@ class WordNgrams(TransformerMixin, BaseEstimator):
             tokens.extend([lookup(t, -1) for t in found])
         return np.asarray(tokens, dtype=np.int64), np.repeat(np.arange(len(texts)), lengths)
 
+    def _piece_token_ids(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """`_token_ids` for a token pattern whose tokens never cross whitespace: the tokens of a
+        text are those of its whitespace-separated pieces, in order, and each distinct piece is
+        scanned once for the process (`WORD_PIECES`)."""
+        with WORD_PIECES.lock:
+            ids, lengths, generation = WORD_PIECES.split(texts)
+            codes, spread = self._piece_codes(generation, ids)
+        doc = np.repeat(np.arange(len(texts)), lengths)
+        if not len(spread[0]) or (codes >= _NO_TOKEN).all():
+            kept = codes != _NO_TOKEN  # pieces of punctuation only
+            return codes[kept], doc[kept]
+        # Pieces of several tokens (words joined by punctuation, "گئے،تیزی"): -3 - j is the
+        # j-th of them, its columns at spread[0][starts[j] : starts[j] + counts[j]].
+        columns, starts, counts = spread
+        several = codes < _NO_TOKEN
+        per_piece = np.where(codes == _NO_TOKEN, 0, 1)
+        per_piece[several] = counts[_SEVERAL - codes[several]]
+        out = np.repeat(codes, per_piece)
+        at = np.repeat(several, per_piece)
+        first = np.cumsum(per_piece) - per_piece  # where each piece's tokens start in `out`
+        rank = np.arange(len(out))[at] - np.repeat(first[several], per_piece[several])
+        out[at] = columns[np.repeat(starts[_SEVERAL - codes[several]], per_piece[several]) + rank]
+        return out, np.repeat(doc, per_piece)
+
+    def _piece_codes(self, generation: int, ids: np.ndarray):
+        """(for each of the piece `ids`, its token's unigram column: -1 unknown, -2 no token,
+        -3 - j several, the j-th; the columns of the pieces of several tokens, concatenated,
+        where each starts, how many). Pieces met for the first time are scanned and kept, per
+        `WORD_PIECES` generation. Call with `WORD_PIECES.lock` held."""
+        known = getattr(self, "_pieces_of", None)
+        if known is None or known[0] != generation:
+            table = np.full(1024, _UNSEEN, dtype=np.int64)
+            known = self._pieces_of = [generation, table, [], [], _spread([], [])]
+        _, table, several, several_columns, spread = known
+        table = known[1] = _room(table, int(ids.max(initial=-1)) + 1, fill=_UNSEEN)
+        codes = table[ids]
+        unseen = codes == _UNSEEN
+        if unseen.any():
+            findall, lookup = re.compile(self.token_pattern).findall, self.unigrams_.get
+            pieces, before = WORD_PIECES.pieces, len(several)
+            for i in np.unique(ids[unseen]).tolist():
+                found = findall(pieces[i])
+                if len(found) == 1:
+                    table[i] = lookup(found[0], -1)
+                elif not found:
+                    table[i] = _NO_TOKEN
+                else:
+                    table[i] = _SEVERAL - len(several)
+                    several.append(len(found))
+                    several_columns.extend(lookup(t, -1) for t in found)
+            if len(several) > before:
+                spread = known[4] = _spread(several, several_columns)
+            codes = table[ids]
+        return codes, spread
+
+    def __getstate__(self):
+        # The map from the process's piece table is rebuilt where the model is unpickled.
+        state = dict(super().__getstate__())
+        state.pop("_pieces_of", None)
+        return state
+
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         return self.counts_.get_feature_names_out()
+
+
+_NO_TOKEN = -2  # `WordNgrams._piece_codes`: a piece of no token; -3 - j: the j-th of several
+_SEVERAL = -3
+_UNSEEN = np.iinfo(np.int64).min  # … a piece not scanned yet
+
+
+def _spread(counts: list[int], columns: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(columns, where each piece's start, how many) as arrays, from the pieces' counts."""
+    counts_ = np.asarray(counts, dtype=np.int64)
+    return np.asarray(columns, dtype=np.int64), np.cumsum(counts_) - counts_, counts_
+
+
+@cache
+def _whitespace() -> str:
+    """Every character `str.split()` splits at."""
+    return "".join(filter(str.isspace, map(chr, range(sys.maxunicode + 1))))
+
+
+@cache
+def _within_pieces(token_pattern: str) -> bool:
+    """Whether `token_pattern`'s tokens in a text are its tokens in each whitespace-separated
+    piece of the text, in order. True of one character class repeated (`[...]+`, `\\w+`) that
+    matches no whitespace: its tokens are the longest runs of the class, which whitespace cuts.
+    Anything else (`\\b`, look-arounds, alternatives) is scanned over the whole text."""
+    if not re.fullmatch(r"(?:\(\?u\))?(?:\[(?:[^\]\\\[]|\\.)+\]|\\w)\+", token_pattern):
+        return False
+    return re.compile(token_pattern).search(_whitespace()) is None
 
 
 class CueTokens(TransformerMixin, BaseEstimator):

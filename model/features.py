@@ -294,16 +294,97 @@ def _phrases(phrases: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...
     return tuple(tuple(normalize(w) for w in p) for p in phrases)
 
 
+# Bits of `_word_kinds`: the word lists a word is in.
+_BOTH, _SUPPORT, _CONDEMN, _ACT, _NUMBER, _AFTER, _EXPERT = (1 << i for i in range(7))
+_POSITIVE, _NEGATIVE, _PRONOUN, _PHRASE_START, _IMPERSONAL, _QUOTE = (1 << i for i in range(7, 13))
+
+
+@cache
+def _word_kinds() -> dict[str, int]:
+    """Every word of the lists (normalised; quotes as they are) → the bits of the lists holding
+    it: one set intersection per sentence finds the words, instead of a test per list."""
+    lists = {
+        _BOTH: _lexicon(BOTH),
+        _SUPPORT: _lexicon(SUPPORT_WORDS),
+        _CONDEMN: _lexicon(CONDEMN_WORDS),
+        _ACT: _lexicon(ACT_WORDS),
+        _NUMBER: _lexicon(NUMBER_WORDS),
+        _AFTER: _lexicon(AFTER_WORDS),
+        _EXPERT: _lexicon(EXPERT_WORDS),
+        _POSITIVE: _lexicon(POSITIVE),
+        _NEGATIVE: _lexicon(NEGATIVE),
+        _PRONOUN: _lexicon(PRONOUNS),
+        _PHRASE_START: frozenset(p[0] for p in _phrases(PRONOUN_PHRASES)),
+        _IMPERSONAL: _lexicon(IMPERSONAL),
+        _QUOTE: QUOTES,
+    }
+    kinds: dict[str, int] = {}
+    for bit, words in lists.items():
+        for word in words:
+            kinds[word] = kinds.get(word, 0) | bit
+    return kinds
+
+
+@cache
+def _listed_words() -> frozenset[str]:
+    return frozenset(_word_kinds())
+
+
 Token = str | frozenset  # a word or punctuation mark, or a party mention (the set of its parties)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one object per sentence for the GC to track
 class View:
-    """A sentence and its context, normalised and tokenised, mentions as single tokens."""
+    """A sentence and its context, normalised and tokenised, mentions as single tokens.
+
+    The other fields are what the stance cues and the sentiment cues both read, worked out once
+    per sentence.
+    """
 
     text: str  # normalised sentence, for the sentence-level (sentiment) features
     tokens: tuple[Token, ...]
     context: tuple[Token, ...]
+    # The tokens that are words or punctuation, not mentions, and the parties the mentions name
+    # (worked out from the tokens when not given).
+    words: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    parties: frozenset | None = field(default=None, repr=False, compare=False)
+    context_words: tuple[str, ...] | None = field(default=None, repr=False, compare=False)
+    context_parties: frozenset | None = field(default=None, repr=False, compare=False)
+    # For each distinct word of the sentence that is in a word list, the bits of its lists.
+    listed: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    figures: bool = field(init=False, repr=False, compare=False)  # a digit in a word
+
+    def __post_init__(self):
+        words, parties = self.words, self.parties
+        if words is None or parties is None:
+            words, parties = _words_and_parties(self.tokens)
+        context_words, context_parties = self.context_words, self.context_parties
+        if context_words is None or context_parties is None:
+            context_words, context_parties = _words_and_parties(self.context)
+        kinds = _word_kinds()
+        for name, value in (
+            ("words", words),
+            ("parties", parties),
+            ("context_words", context_words),
+            ("context_parties", context_parties),
+            ("listed", tuple(kinds[w] for w in _listed_words().intersection(words))),
+            # The normalised text has every word's characters: a text without digits (most)
+            # is decided by one search.
+            ("figures", bool(_DIGIT.search(self.text)) and bool(_DIGIT.search(" ".join(words)))),
+        ):
+            object.__setattr__(self, name, value)
+
+
+_NO_PARTIES: frozenset = frozenset()
+
+
+def _words_and_parties(tokens: tuple[Token, ...]) -> tuple[tuple[str, ...], frozenset]:
+    if all(t.__class__ is str for t in tokens):  # most sentences name no party
+        return tokens, frozenset()
+    return (
+        tuple(t for t in tokens if isinstance(t, str)),
+        frozenset().union(*(t for t in tokens if not isinstance(t, str))),
+    )
 
 
 def parse_mentions(value) -> list[dict]:
@@ -349,8 +430,8 @@ def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
     contexts = frame["context"].tolist() if "context" in frame else [""] * len(frame)
     mentions = frame["mentions"].tolist() if "mentions" in frame else [None] * len(frame)
     context_mentions = frame["context_mentions"].tolist() if "context_mentions" in frame else None
-    out = []
-    previous_text, previous_tokens = None, ()
+    out: list[View] = []
+    previous_text, previous = None, None
     for i, (text, context) in enumerate(zip(texts, contexts, strict=True)):
         text = "" if text is None else str(text)
         context = (
@@ -358,11 +439,16 @@ def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
             if context is None or (isinstance(context, float) and math.isnan(context))
             else str(context)
         )
-        norm, tokens = tokenize(text, parse_mentions(mentions[i]))
+        found = parse_mentions(mentions[i])
+        norm, tokens = tokenize(text, found)
+        # Without mentions every token is a word: nothing to sort out (most sentences).
+        words, parties = (tokens, _NO_PARTIES) if not found else (None, None)
         if not context.strip():
             context_tokens: tuple[Token, ...] = ()
-        elif context == previous_text:
-            context_tokens = previous_tokens
+            context_words, context_parties = (), _NO_PARTIES
+        elif context == previous_text and previous is not None:
+            context_tokens = previous.tokens
+            context_words, context_parties = previous.words, previous.parties
         else:
             found = (
                 parse_mentions(context_mentions[i])
@@ -370,8 +456,14 @@ def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
                 else finder.find(context)
             )
             context_tokens = tokenize(context, found)[1]
-        out.append(View(norm, tokens, context_tokens))
-        previous_text, previous_tokens = text, tokens
+            context_words, context_parties = (
+                (context_tokens, _NO_PARTIES) if not found else (None, None)
+            )
+        previous = View(
+            norm, tokens, context_tokens, words, parties, context_words, context_parties
+        )
+        out.append(previous)
+        previous_text = text
     return out
 
 
@@ -389,9 +481,8 @@ def sentence_frame(views_: Sequence[View]) -> pd.DataFrame:
 
 
 def _sentiment_cues(v: View) -> str:
-    words = {t for t in v.tokens if isinstance(t, str)}
-    positive = len(words & _lexicon(POSITIVE)) + len(words & _lexicon(SUPPORT_WORDS))
-    negative = len(words & _lexicon(NEGATIVE)) + len(words & _lexicon(CONDEMN_WORDS))
+    positive = sum(bool(k & _POSITIVE) + bool(k & _SUPPORT) for k in v.listed)
+    negative = sum(bool(k & _NEGATIVE) + bool(k & _CONDEMN) for k in v.listed)
     out = [f"pos{min(positive, 3)}", f"neg{min(negative, 3)}"]
     if positive > negative:
         out.append("more_pos")
@@ -399,9 +490,9 @@ def _sentiment_cues(v: View) -> str:
         out.append("more_neg")
     else:
         out.append("balanced")
-    if _DIGIT.search(" ".join(words)):  # tokens hold no spaces: one search tests them all
+    if v.figures:
         out.append("figures")
-    if not QUOTES.isdisjoint(words):
+    if any(k & _QUOTE for k in v.listed):
         out.append("quote")
     return " ".join(out)
 
@@ -417,36 +508,48 @@ def pair_frame(
     tells the cues which sentences are on the topic."""
     rows: dict[str, list] = {c: [] for c in PAIR_COLUMNS}
     topic = topic or TopicCues()
+    labels = [f"p_{party}" for party in party_ids]
+    k = len(party_ids)
     for i, v in enumerate(views_):
         shared = _SentenceCues.of(v, topic)
-        absent = None  # the pair of a party named neither here nor in the context
-        for party in party_ids:
-            if party in shared.parties or party in shared.context_parties:
-                marked, context = _marked(v.tokens, party), _marked(v.context, party)
-                pair = (
-                    " ".join(marked),
-                    _window(marked, window),
-                    " ".join(context) if context else NO_CONTEXT,
-                    " ".join(cues(marked, context, party, shared)),
-                )
-            else:
-                if absent is None:
-                    marked = _marked(v.tokens, "", bool(shared.parties))
-                    context = _marked(v.context, "", bool(shared.context_parties))
-                    absent = (
+        if not (shared.parties or shared.context_parties):
+            # Most sentences: no party named here or in the context, every pair "absent".
+            marked = v.words
+            context = v.context_words
+            absent = " ".join(cues(marked, context, "", shared)[1:])
+            rows["sentence"] += [" ".join(marked)] * k
+            rows["window"] += [NO_MENTION] * k
+            rows["context"] += [" ".join(context) if context else NO_CONTEXT] * k
+            rows["cues"] += [f"{label} {absent}" for label in labels]
+        else:
+            absent = None  # the pair of a party named neither here nor in the context
+            for party, label in zip(party_ids, labels, strict=True):
+                if party in shared.parties or party in shared.context_parties:
+                    marked, context = _marked(v.tokens, party), _marked(v.context, party)
+                    pair = (
                         " ".join(marked),
-                        NO_MENTION,
+                        _window(marked, window),
                         " ".join(context) if context else NO_CONTEXT,
-                        " ".join(cues(marked, context, "", shared)[1:]),
+                        " ".join(cues(marked, context, party, shared)),
                     )
-                pair = (*absent[:3], f"p_{party} {absent[3]}")
-            rows["row"].append(i)
-            rows["party"].append(party)
-            rows["text"].append(v.text)
-            rows["sentence"].append(pair[0])
-            rows["window"].append(pair[1])
-            rows["context"].append(pair[2])
-            rows["cues"].append(pair[3])
+                else:
+                    if absent is None:
+                        marked = _marked(v.tokens, "", bool(shared.parties))
+                        context = _marked(v.context, "", bool(shared.context_parties))
+                        absent = (
+                            " ".join(marked),
+                            NO_MENTION,
+                            " ".join(context) if context else NO_CONTEXT,
+                            " ".join(cues(marked, context, "", shared)[1:]),
+                        )
+                    pair = (*absent[:3], f"{label} {absent[3]}")
+                rows["sentence"].append(pair[0])
+                rows["window"].append(pair[1])
+                rows["context"].append(pair[2])
+                rows["cues"].append(pair[3])
+        rows["row"] += [i] * k
+        rows["party"] += party_ids
+        rows["text"] += [v.text] * k
     # Object columns from the start: pandas would otherwise store Arrow strings, and the
     # vectorisers turn them back into Python strings.
     return pd.DataFrame(
@@ -495,38 +598,36 @@ class _SentenceCues:
 
     @classmethod
     def of(cls, v: View, topic: TopicCues | None = None) -> _SentenceCues:
-        # One pass over the tokens and set operations on the lexicons: this runs once per
-        # sentence of every batch, so it is written for speed (same values as word-by-word tests).
-        words = [t for t in v.tokens if isinstance(t, str)]
-        context_words = [t for t in v.context if isinstance(t, str)]
-        parties = frozenset().union(*(t for t in v.tokens if not isinstance(t, str)))
-        context_parties = frozenset().union(*(t for t in v.context if not isinstance(t, str)))
-        present = set(words)
-        context_present = set(context_words)
+        # This runs once per sentence of every batch, so it is written for speed: one lookup of
+        # the sentence's words in all the word lists (`View.listed`), and the rarer tests
+        # (pronoun speaker, impersonal) only where their words occur; same values as
+        # word-by-word tests.
+        words, parties, context_parties = v.words, v.parties, v.context_parties
+        kinds = 0
+        for k in v.listed:
+            kinds |= k
         on_topic = True
         if topic is not None and (topic.parties or topic.keywords):
             on_topic = bool(
                 (topic.parties and topic.parties <= (parties | context_parties))
-                or not topic.keywords.isdisjoint(present)
-                or not topic.keywords.isdisjoint(context_present)
+                or not topic.keywords.isdisjoint(words)
+                or not topic.keywords.isdisjoint(v.context_words)
             )
         return cls(
             parties=parties,
             context_parties=context_parties,
-            pronoun=_pronoun_speaker(words),
-            quote=not QUOTES.isdisjoint(present),
-            both=not _lexicon(BOTH).isdisjoint(present),
-            support=not _lexicon(SUPPORT_WORDS).isdisjoint(present),
-            condemn=not _lexicon(CONDEMN_WORDS).isdisjoint(present),
-            act=not _lexicon(ACT_WORDS).isdisjoint(present),
-            # Tokens hold no spaces, so one search of the joined words tests every word.
-            figures=bool(_DIGIT.search(" ".join(present)))
-            or not _lexicon(NUMBER_WORDS).isdisjoint(present),
-            after=not _lexicon(AFTER_WORDS).isdisjoint(present),
+            pronoun=bool(kinds & (_PRONOUN | _PHRASE_START)) and _pronoun_speaker(words),
+            quote=bool(kinds & _QUOTE),
+            both=bool(kinds & _BOTH),
+            support=bool(kinds & _SUPPORT),
+            condemn=bool(kinds & _CONDEMN),
+            act=bool(kinds & _ACT),
+            figures=v.figures or bool(kinds & _NUMBER),
+            after=bool(kinds & _AFTER),
             on_topic=on_topic,
-            impersonal=_impersonal(words),
-            expert=not _lexicon(EXPERT_WORDS).isdisjoint(present),
-            context_expert=not _lexicon(EXPERT_WORDS).isdisjoint(context_present),
+            impersonal=bool(kinds & _IMPERSONAL) and _impersonal(words),
+            expert=bool(kinds & _EXPERT),
+            context_expert=not _lexicon(EXPERT_WORDS).isdisjoint(v.context_words),
             context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
         )
 

@@ -16,7 +16,7 @@ from mauqif.annotate.mentions import MentionFinder
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
-from .estimators import linear_predict_proba
+from .estimators import WORD_PIECES, linear_predict_proba
 from .exceptions import ModelError
 from .features import TopicCues, pair_frame, parse_mentions, sentence_frame, views
 from .pipeline import ModelConfig, fresh, make_pipelines
@@ -236,8 +236,9 @@ class Model:
         vs = views(df, self.finder())
         parties = self.schema.party_ids
         pairs = pair_frame(vs, parties, topic=TopicCues.of(self.schema.topic))
-        stance = linear_predict_proba(self.pipelines["stance"], pairs)
-        sentiment = linear_predict_proba(self.pipelines["sentiment"], sentence_frame(vs))
+        with WORD_PIECES.batch():  # both models read the same texts: split them once
+            stance = linear_predict_proba(self.pipelines["stance"], pairs)
+            sentiment = linear_predict_proba(self.pipelines["sentiment"], sentence_frame(vs))
         return stance.reshape(len(vs), len(parties), -1), sentiment
 
 

@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from mauqif.annotate.labels import aggregate, labels_table
 from mauqif.model.estimators import (
-    WORD_GRAMS,
+    WORD_PIECES,
     CueTokens,
     WordCharNgrams,
     WordNgrams,
@@ -67,7 +67,7 @@ def test_word_ngrams_refuse_ngrams_that_do_not_start_at_one():
 
 
 def test_char_ngrams_per_word_give_the_char_wb_vectorisers_matrix():
-    WORD_GRAMS.clear()
+    WORD_PIECES.clear()
     ours = WordCharNgrams(ngram_range=(2, 5)).fit(TRAIN)
     theirs = TfidfVectorizer(
         analyzer="char_wb", ngram_range=(2, 5), lowercase=False, sublinear_tf=True, dtype=np.float32
@@ -75,7 +75,7 @@ def test_char_ngrams_per_word_give_the_char_wb_vectorisers_matrix():
     expected = theirs.transform(TEXTS)
     same(ours.transform(TEXTS), expected)
     same(ours.transform(TEXTS), expected)  # the words are cached now: the same again
-    # Another vectoriser in the process shares the word cache, with its own vocabulary.
+    # Another vectoriser in the process shares the piece table, with its own vocabulary.
     other = WordCharNgrams(ngram_range=(2, 5)).fit(TRAIN[:2])
     same(
         other.transform(TEXTS),
@@ -91,15 +91,15 @@ def test_char_ngrams_per_word_give_the_char_wb_vectorisers_matrix():
     )
 
 
-def test_the_word_cache_starts_again_when_full_and_stays_correct():
+def test_the_piece_table_starts_again_when_full_and_stays_correct():
     vectoriser = WordCharNgrams().fit(TRAIN)
     expected = vectoriser.transform(TEXTS)
-    small = type(WORD_GRAMS)(max_words=3)
+    small = type(WORD_PIECES)(max_pieces=3)
     with small.lock:
-        first, generation = small.ids(["روس", "نے", "کہا"], (2, 5))
-        _, later = small.ids(["جاپان", "سیئول"], (2, 5))
-    assert later == generation + 1 and len(small.words) == 2
-    assert len(first) == 3
+        first, lengths, generation = small.split(["روس نے کہا", ""])
+        _, _, later = small.split(["جاپان سیئول"])
+    assert later == generation + 1 and small.pieces == ["جاپان", "سیئول"]
+    assert list(first) == [0, 1, 2] and list(lengths) == [3, 0]
     same(vectoriser.transform(TEXTS), expected)
 
 
@@ -107,8 +107,8 @@ def test_char_ngrams_pickle_without_their_cache_and_threads_share_them():
     vectoriser = WordCharNgrams().fit(TRAIN)
     expected = vectoriser.transform(TEXTS * 50)
     copy = pickle.loads(pickle.dumps(vectoriser))
-    assert "_columns_of" not in copy.__dict__
-    WORD_GRAMS.clear()
+    assert "_piece_rows_of" not in copy.__dict__
+    WORD_PIECES.clear()
     results = [None] * 4
 
     def work(i):

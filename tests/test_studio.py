@@ -23,13 +23,13 @@ from mauqif.annotate.schema import (
     Party,
     stance_tag,
 )
+from mauqif.annotate.studio.client import json_body
 from mauqif.annotate.studio.config import (
     RESERVED_KEYS,
     default_guidelines,
     instructions,
     label_config,
 )
-from mauqif.annotate.studio.client import json_body
 from mauqif.annotate.studio.pull import _claim, slug
 from mauqif.annotate.studio.push import lowest_confidence, mentions_version, prediction, task
 from mauqif.annotate.studio.server import (
