@@ -6,3 +6,8 @@
 PEAK_RSS_MB_EXPR = (
     "int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024"
 )
+
+
+def peak_rss_mb() -> float:
+    """`PEAK_RSS_MB_EXPR` in this process (e.g. in a Dask worker, through `Client.run`)."""
+    return eval(PEAK_RSS_MB_EXPR)

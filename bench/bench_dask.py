@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path
 
+from bench import peak_rss_mb
 from bench.bench_model import GOLD, Corpus, size
 from mauqif.annotate.labels import aggregate, read_exports
 from mauqif.annotate.pipeline import Segmenter
@@ -70,7 +70,8 @@ def on_cluster(model_dir: Path, path: Path, out: Path, workers: int, schema):
             client=client,
         )
         seconds = time.perf_counter() - start
-        peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        # VmHWM, not ru_maxrss: a spawned worker's ru_maxrss starts at this (large) process's.
+        peaks = client.run(peak_rss_mb)
     return seconds, result.rows, sorted(peaks.values())
 
 
