@@ -13,6 +13,8 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
+
 SPEAKERS = {
     "russia": ["روس", "روسی وزیر خارجہ", "ماسکو", "کریملن کے ترجمان", "صدر پوتن"],
     "north_korea": ["شمالی کوریا", "پیانگ یانگ", "کم جونگ اُن", "شمالی کوریائی وزارت خارجہ"],
@@ -213,3 +215,10 @@ def small_model(schema, seed: int = 0, **kwargs):
 
     sentences, _ = aggregate(labels_table(labelled_tasks(seed), schema), schema)
     return train_model(sentences, schema, **kwargs)
+
+
+def same_matrix(a, b) -> None:
+    """Assert two sparse matrices are the same, to the last bit (mauqif's vectorisers against
+    scikit-learn's)."""
+    assert a.dtype == b.dtype
+    np.testing.assert_array_equal(a.toarray(), b.toarray())

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from modeldata import labelled_tasks, small_model
+from modeldata import labelled_tasks, same_matrix, small_model
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from mauqif.annotate.labels import aggregate, labels_table
@@ -40,12 +40,6 @@ TEXTS = [
 ]
 
 
-def same(a, b):
-    """The same matrix, to the last bit."""
-    assert a.dtype == b.dtype
-    np.testing.assert_array_equal(a.toarray(), b.toarray())
-
-
 @pytest.mark.parametrize("ngrams", [(1, 1), (1, 2), (1, 3)])
 def test_word_ngrams_give_the_tfidf_vectorisers_matrix(ngrams):
     ours = WordNgrams(token_pattern=URDU_TOKEN_PATTERN, ngram_range=ngrams).fit(TRAIN)
@@ -56,8 +50,8 @@ def test_word_ngrams_give_the_tfidf_vectorisers_matrix(ngrams):
         sublinear_tf=True,
         dtype=np.float32,
     ).fit(TRAIN)
-    same(ours.transform(TEXTS), theirs.transform(TEXTS))
-    same(ours.transform(TRAIN), theirs.transform(TRAIN))
+    same_matrix(ours.transform(TEXTS), theirs.transform(TEXTS))
+    same_matrix(ours.transform(TRAIN), theirs.transform(TRAIN))
     assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
 
 
@@ -73,11 +67,11 @@ def test_char_ngrams_per_word_give_the_char_wb_vectorisers_matrix():
         analyzer="char_wb", ngram_range=(2, 5), lowercase=False, sublinear_tf=True, dtype=np.float32
     ).fit(TRAIN)
     expected = theirs.transform(TEXTS)
-    same(ours.transform(TEXTS), expected)
-    same(ours.transform(TEXTS), expected)  # the words are cached now: the same again
+    same_matrix(ours.transform(TEXTS), expected)
+    same_matrix(ours.transform(TEXTS), expected)  # the words are cached now: the same again
     # Another vectoriser in the process shares the piece table, with its own vocabulary.
     other = WordCharNgrams(ngram_range=(2, 5)).fit(TRAIN[:2])
-    same(
+    same_matrix(
         other.transform(TEXTS),
         TfidfVectorizer(
             analyzer="char_wb",
@@ -100,7 +94,7 @@ def test_the_piece_table_starts_again_when_full_and_stays_correct():
         _, _, later = small.split(["جاپان سیئول"])
     assert later == generation + 1 and small.pieces == ["جاپان", "سیئول"]
     assert list(first) == [0, 1, 2] and list(lengths) == [3, 0]
-    same(vectoriser.transform(TEXTS), expected)
+    same_matrix(vectoriser.transform(TEXTS), expected)
 
 
 def test_char_ngrams_pickle_without_their_cache_and_threads_share_them():
@@ -120,7 +114,7 @@ def test_char_ngrams_pickle_without_their_cache_and_threads_share_them():
     for t in threads:
         t.join()
     for result in results:
-        same(result, expected)
+        same_matrix(result, expected)
 
 
 def test_cue_tokens_give_the_binary_count_vectorisers_matrix():
@@ -129,7 +123,7 @@ def test_cue_tokens_give_the_binary_count_vectorisers_matrix():
     theirs = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True).fit(
         cues[:2] + ["x y"]
     )
-    same(ours.transform(cues), theirs.transform(cues).astype(np.float32))
+    same_matrix(ours.transform(cues), theirs.transform(cues).astype(np.float32))
     assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
 
 
@@ -145,7 +139,7 @@ def test_fast_and_sklearn_configurations_build_the_same_features(data, schema):
     for name, X in (("stance", data.pairs), ("sentiment", data.inputs)):
         a = fast[name].named_steps["features"].fit_transform(X)
         b = slow[name].named_steps["features"].fit_transform(X)
-        same(a, b.astype(np.float32))
+        same_matrix(a, b.astype(np.float32))
 
 
 def test_an_unknown_vectoriser_choice_is_refused():

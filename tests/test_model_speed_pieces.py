@@ -8,7 +8,7 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from modeldata import labelled_tasks, small_model
+from modeldata import labelled_tasks, same_matrix, small_model
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from mauqif.model import features as F
@@ -46,12 +46,6 @@ TEXTS = [
 ]
 
 
-def same(a, b):
-    """The same matrix, to the last bit."""
-    assert a.dtype == b.dtype
-    np.testing.assert_array_equal(a.toarray(), b.toarray())
-
-
 def words_pair(pattern=URDU_TOKEN_PATTERN, ngrams=(1, 2)):
     ours = WordNgrams(token_pattern=pattern, ngram_range=ngrams).fit(TRAIN)
     theirs = TfidfVectorizer(
@@ -77,21 +71,21 @@ def test_word_ngrams_by_piece_give_the_tfidf_vectorisers_matrix_in_any_batch(ngr
     WORD_PIECES.clear()
     ours, theirs = words_pair(ngrams=ngrams)
     expected = theirs.transform(TEXTS)
-    same(ours.transform(TEXTS), expected)
-    same(ours.transform(TEXTS[::-1]), theirs.transform(TEXTS[::-1]))  # pieces known now
-    same(ours.transform(TEXTS[3:4]), theirs.transform(TEXTS[3:4]))  # one empty text
+    same_matrix(ours.transform(TEXTS), expected)
+    same_matrix(ours.transform(TEXTS[::-1]), theirs.transform(TEXTS[::-1]))  # pieces known now
+    same_matrix(ours.transform(TEXTS[3:4]), theirs.transform(TEXTS[3:4]))  # one empty text
     with WORD_PIECES.batch():
-        same(ours.transform(TEXTS), expected)
-        same(ours.transform(TEXTS), expected)  # the texts remembered
+        same_matrix(ours.transform(TEXTS), expected)
+        same_matrix(ours.transform(TEXTS), expected)  # the texts remembered
     WORD_PIECES.clear()
-    same(ours.transform(TEXTS), expected)
+    same_matrix(ours.transform(TEXTS), expected)
 
 
 @pytest.mark.parametrize("pattern", [r"(?u)\b\w\w+\b", r"\S+", r"\w+|،"])
 def test_a_token_pattern_that_may_cross_whitespace_scans_whole_texts(pattern):
     assert not _within_pieces(pattern)
     ours, theirs = words_pair(pattern)
-    same(ours.transform(TEXTS), theirs.transform(TEXTS))
+    same_matrix(ours.transform(TEXTS), theirs.transform(TEXTS))
 
 
 def test_which_token_patterns_are_read_piece_by_piece():
@@ -117,9 +111,9 @@ def test_char_ngrams_by_piece_give_the_tfidf_vectorisers_matrix_in_any_batch():
     ours, theirs = chars_pair()
     expected = theirs.transform(TEXTS)
     with WORD_PIECES.batch():
-        same(ours.transform(TEXTS), expected)
-        same(ours.transform(TEXTS[::-1]), theirs.transform(TEXTS[::-1]))
-    same(ours.transform(TEXTS), expected)
+        same_matrix(ours.transform(TEXTS), expected)
+        same_matrix(ours.transform(TEXTS[::-1]), theirs.transform(TEXTS[::-1]))
+    same_matrix(ours.transform(TEXTS), expected)
 
 
 def test_a_reset_inside_a_batch_is_not_served_the_old_ids():
@@ -129,8 +123,8 @@ def test_a_reset_inside_a_batch_is_not_served_the_old_ids():
         words.transform(TEXTS)
         chars.transform(TEXTS)
         WORD_PIECES.clear()  # another thread filled the table: ids start again
-        same(words.transform(TEXTS[::-1]), words_theirs.transform(TEXTS[::-1]))
-        same(chars.transform(TEXTS[::-1]), chars_theirs.transform(TEXTS[::-1]))
+        same_matrix(words.transform(TEXTS[::-1]), words_theirs.transform(TEXTS[::-1]))
+        same_matrix(chars.transform(TEXTS[::-1]), chars_theirs.transform(TEXTS[::-1]))
     assert getattr(WORD_PIECES._local, "batch", None) is None  # the texts are forgotten
 
 
@@ -166,8 +160,8 @@ def test_threads_share_the_pieces_while_the_table_starts_again():
     assert not errors
     assert len(results) == 18  # each thread's six batches
     for part, w, c in results:
-        same(w, expected[0][part])
-        same(c, expected[1][part])
+        same_matrix(w, expected[0][part])
+        same_matrix(c, expected[1][part])
 
 
 @pytest.mark.parametrize(
