@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from modeldata import labelled_tasks, small_model
 
+from mauqif.annotate.studio.server import free_port
 from mauqif.cli import cli
 from mauqif.model import load_model, save_model
 from mauqif.model.distributed import partitions, predict_dataset, read_dataset
@@ -25,12 +25,6 @@ from mauqif.model.predict import predict_articles, predict_sentences
 
 DASK = Path(sys.executable).with_name("dask")
 NESTED = ["mentions", "stance", "stance_proba", "sentiment_proba"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(*args, log: Path) -> subprocess.Popen:

@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -18,18 +17,13 @@ import pytest
 
 from mauqif.annotate.schema import SENTIMENT_TAG
 from mauqif.annotate.studio import LocalStudio, connect, pull, push, start, status, stop
+from mauqif.annotate.studio.server import free_port
 
 from .helpers import all_tasks
 
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 ANNOTATORS = 8
 TASKS = 250  # × 8 annotators = 2,000 annotations
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def as_nobody(*command: str) -> None:
