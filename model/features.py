@@ -514,12 +514,10 @@ def pair_frame(
         shared = _SentenceCues.of(v, topic)
         if not (shared.parties or shared.context_parties):
             # Most sentences: no party named here or in the context, every pair "absent".
-            marked = v.words
-            context = v.context_words
-            absent = " ".join(cues(marked, context, "", shared)[1:])
-            rows["sentence"] += [" ".join(marked)] * k
-            rows["window"] += [NO_MENTION] * k
-            rows["context"] += [" ".join(context) if context else NO_CONTEXT] * k
+            sentence, window_, context, absent = _absent_pair(v, shared)
+            rows["sentence"] += [sentence] * k
+            rows["window"] += [window_] * k
+            rows["context"] += [context] * k
             rows["cues"] += [f"{label} {absent}" for label in labels]
         else:
             absent = None  # the pair of a party named neither here nor in the context
@@ -533,15 +531,7 @@ def pair_frame(
                         " ".join(cues(marked, context, party, shared)),
                     )
                 else:
-                    if absent is None:
-                        marked = _marked(v.tokens, "", bool(shared.parties))
-                        context = _marked(v.context, "", bool(shared.context_parties))
-                        absent = (
-                            " ".join(marked),
-                            NO_MENTION,
-                            " ".join(context) if context else NO_CONTEXT,
-                            " ".join(cues(marked, context, "", shared)[1:]),
-                        )
+                    absent = absent or _absent_pair(v, shared)
                     pair = (*absent[:3], f"{label} {absent[3]}")
                 rows["sentence"].append(pair[0])
                 rows["window"].append(pair[1])
@@ -554,6 +544,19 @@ def pair_frame(
     # vectorisers turn them back into Python strings.
     return pd.DataFrame(
         {c: rows[c] if c == "row" else pd.Series(rows[c], dtype=object) for c in PAIR_COLUMNS}
+    )
+
+
+def _absent_pair(v: View, shared: _SentenceCues) -> tuple[str, str, str, str]:
+    """(sentence, window, context, cues without the `p_<party>` label) of the pairs of a party
+    named neither in the sentence nor in its context: the same for every such party."""
+    marked = _marked(v.tokens, "", bool(shared.parties))
+    context = _marked(v.context, "", bool(shared.context_parties))
+    return (
+        " ".join(marked),
+        NO_MENTION,
+        " ".join(context) if context else NO_CONTEXT,
+        " ".join(cues(marked, context, "", shared)[1:]),
     )
 
 
