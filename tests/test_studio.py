@@ -137,6 +137,10 @@ HARD_CASE_RULES = {
     8: ("Invitations and their acceptance", "دعوت دینا اور اسے قبول کرنا"),
     9: ("Attribution after the words", "بات کے بعد حوالہ"),
     10: ("Reporting is not condemning", "خبر دینا مذمت کرنا نہیں"),
+    11: ("Accusations", "الزامات"),
+    12: ("Announced and expected positions", "اعلان شدہ اور متوقع موقف"),
+    13: ("only the object of another's rejection", "صرف کسی اور کے رد کرنے کا مفعول"),
+    14: ("Deflecting a question", "ٹال دینا"),
 }
 
 
@@ -152,8 +156,14 @@ def test_the_instructions_show_each_hard_case_rule_in_english_and_urdu(schema, r
         ("en", "ur"), (english, urdu), HARD_CASE_RULES[rule], strict=True
     ):
         rules = _hard_case_rules(part)
-        assert len(rules) == 10, (language, len(rules))
+        assert len(rules) == 14, (language, len(rules))
         assert words in rules[rule - 1], (language, rule)
+
+
+def test_the_instructions_show_the_sentiment_rule_for_transfers_in_english_and_urdu(schema):
+    english, urdu = instructions(schema).split('<div lang="ur"')
+    assert "Troops or arms sent, deployed or counted are <code>neutral</code>" in english
+    assert "فوجی یا اسلحہ بھیجنا، تعینات کرنا یا ان کی گنتی <code>neutral</code>" in urdu
 
 
 def test_a_task_carries_the_unit_and_its_mention_spans(schema):
