@@ -288,6 +288,42 @@ def _text_matrix(label: str, block: dict) -> list[str]:
     return lines
 
 
+def _error_kinds_text(table: dict, parties: list[str]) -> list[str]:
+    """The error table (`scoring.error_table`): wrong (unit, party) pairs per kind and party."""
+    if not table:
+        return []
+    width = max(len(p) for p in parties) + 2
+    lines = [
+        "Stance errors by kind (wrong unit × party pairs)",
+        f"{'kind':28}{'pairs':>6}" + "".join(f"{p:>{width}}" for p in parties),
+    ]
+    for row in table.values():
+        lines.append(
+            f"{row['label']:28}{row['pairs']:>6}"
+            + "".join(f"{row['by_party'].get(p, 0):>{width}}" for p in parties)
+        )
+    total = sum(row["pairs"] for row in table.values())
+    lines.append(f"{'total':28}{total:>6}")
+    return lines
+
+
+def _error_kinds_html(table: dict, parties: list[str]) -> str:
+    if not table:
+        return ""
+    head = "".join(f"<th>{escape(p)}</th>" for p in parties)
+    rows = "".join(
+        f"<tr><td>{escape(row['label'])}</td><td>{row['pairs']}</td>"
+        + "".join(f"<td>{row['by_party'].get(p, 0)}</td>" for p in parties)
+        + f"<td>{escape(row['definition'])}</td></tr>"
+        for row in table.values()
+    )
+    return (
+        "<h2>Stance errors by kind</h2><p>Each wrongly predicted (unit, party) pair, sorted by "
+        "the first definition that holds.</p>"
+        f"<table><tr><th>kind</th><th>pairs</th>{head}<th>definition</th></tr>{rows}</table>"
+    )
+
+
 def render_evaluation_text(result, schema) -> str:
     """The figures of a `scoring.ModelEvaluation` as a plain-text table for the terminal:
     summary, P / R / F1 and support per value of every question, confusion matrices (rows:
@@ -330,6 +366,7 @@ def render_evaluation_text(result, schema) -> str:
         ("sentiment", "sentiment"),
     ]:
         lines += _text_matrix(label, _block(fig, key))
+    lines += ["", *_error_kinds_text(getattr(result, "error_kinds", {}), parties)]
     lines += ["", f"Errors: {len(result.errors)} of {result.units} units"]
     for error in result.errors:
         lines.append(f"{error['id']}  {_wrong(error)}")
@@ -380,6 +417,7 @@ with no label.</p>
 <h2>Confusion matrices</h2>
 <p>Rows: gold; columns: predicted.</p>
 {_confusions(fig, ["all", *parties])}
+{_error_kinds_html(getattr(result, "error_kinds", {}), parties)}
 <h2>Errors <small>({len(result.errors)} of {result.units} units)</small></h2>
 <table><tr><th>id</th><th>text</th><th>wrong</th><th>note</th></tr>{errors}</table>
 </body></html>

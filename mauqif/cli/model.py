@@ -363,7 +363,9 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     Annotations in exports are aggregated as for training.
 
     Prints stance P / R / F1 per party and value, F_avg (mean F1 of favor and against),
-    macro-F1, sentiment P / R / F1, the confusion matrices and every unit predicted wrongly.
+    macro-F1, sentiment P / R / F1, the confusion matrices, the stance errors by kind (speaker
+    not found, wrong speaker, act taken for a statement, off the topic, wrong polarity,
+    furniture: `mauqif.model.scoring.ERROR_KINDS`) and every unit predicted wrongly.
     A file that cannot be read is reported and skipped; the others are scored, and the
     command then exits non-zero.
 
