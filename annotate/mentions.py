@@ -1,11 +1,34 @@
-"""Finding party mentions in a sentence, by the schema's aliases, on normalised text."""
+"""Finding party mentions in a sentence as real news names them, on normalised text.
+
+A longer alias list does not keep up with a new outlet: each spells a foreign name its own way
+(پوتن، پیوٹن، پوتین), glues a postposition to the name (کوجنوبی کوریا), writes an agency by its
+initials (این آئی ایس) and names an official by title only (وزارت خارجہ کے ترجمان). So the finder
+matches in layers, each a general rule rather than a list of cases:
+
+1. **Aliases** of the schema (and aliases learned from annotators' spans, `learn_aliases`), whole
+   words of normalised text; a postposition, conjunction or title glued to a name counts as a word
+   boundary where the script shows one (after a letter that does not join to the left).
+2. **Spelling variants** of long names: a looser normal form (`normalize.loose`: ٹ/ت, ڈ/د, ہ/ة,
+   inner و/ی, doubled letters) compared exactly, then by a similarity ratio (difflib, stdlib) for
+   words of five letters or more.
+3. **Initials** spelt out in Urdu letter names (کے سی این اے, این آئی ایس) read as Latin ones and
+   matched against the schema's Latin aliases (KCNA, NIS).
+4. **Titles** of officials and state bodies (`[titles]` of the schema): a title attached to a
+   party ("روسی وزیر خارجہ", "جنوبی کوریا کے صدر") is a mention of that party; a bare title takes
+   its country from the context sentence (the same title with its country there, else the one
+   party the context names). A bare person title counts only when no name follows it.
+
+Offsets index the original text; `alias` is the original text of the span.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from .normalize import normalize, normalize_with_map
+from .normalize import folded, loose, normalize, normalize_with_map
 from .schema import Schema
 
 # A dateline opens a paragraph with a place and the agency or a colon: `ٹوکیو(یو این پی)`,
@@ -13,6 +36,32 @@ from .schema import Schema
 DATELINE_AFTER = re.compile(r"\s*(\(|:|：|-|–|—)")
 NON_SPACE = re.compile(r"\S")
 WORD_CHARS = 40  # longer than any word of Urdu news (the longest are about 20 letters)
+WORD = re.compile(r"\w+")
+
+# Letters that do not join the letter after them: a word ending in one looks spaced from the next
+# even when no space was typed, so writers (and copy-paste) glue words there.
+NON_JOINING = "اآأإدڈذرڑزژوؤےۓ"
+# Words that get glued to a name: postpositions, conjunctions, titles (normalised below).
+GLUE_BEFORE = ("کے", "کا", "کو", "نے", "سے", "پر", "اور", "و", "صدر", "وزیر", "سفیر")
+GLUE_AFTER = ("کے", "کی", "کا", "کو", "نے", "سے", "میں", "پر", "تک", "اور")
+
+GENITIVE = ("کے", "کی", "کا")
+# Words a person title is followed by when no name comes after it ("صدر نے کہا", "ترجمان کا
+# کہنا"); any other word may be a name, of anyone ("صدر ٹرمپ").
+AFTER_BARE_PERSON = ("نے", "کا", "کی", "کے", "کو", "سے", "نےکہا")
+
+# Urdu names of the Latin letters, for initials spelt out (کے سی این اے = KCNA).
+LETTER_NAMES = {
+    "اے": "a", "بی": "b", "سی": "c", "ڈی": "d", "ای": "e", "ایف": "f", "جی": "g", "ایچ": "h",
+    "آئی": "i", "جے": "j", "کے": "k", "ایل": "l", "ایم": "m", "این": "n", "او": "o", "پی": "p",
+    "کیو": "q", "آر": "r", "ایس": "s", "ٹی": "t", "یو": "u", "وی": "v", "ڈبلیو": "w",
+    "ایکس": "x", "وائی": "y", "زیڈ": "z", "زی": "z",
+}  # fmt: skip
+
+LONG = 5  # letters from which a name is matched tolerantly (shorter words collide: روسی/رسی)
+SHORTEST_LOOSE = 4  # … and the shorter side of a loose match has at least this many letters
+SIMILAR = 0.84  # SequenceMatcher ratio of folded spellings that counts as the same name
+CACHE_WORDS = 200_000  # distinct words whose tolerant lookup is remembered
 
 
 @dataclass(frozen=True)
@@ -23,10 +72,30 @@ class _Pattern:
     window: int = 0
 
 
-class MentionFinder:
-    """Finds `{party, start, end, alias}` mentions; offsets index the original text."""
+def _glue_before(schema: Schema) -> set[str]:
+    """Words that may be glued before a name: `GLUE_BEFORE` and the one-word titles of the
+    schema ending in a letter that does not join (رہنماکم جونگ ان)."""
+    titles = getattr(schema, "titles", None)
+    words = [*(titles.people if titles else ()), *(titles.owned if titles else ())]
+    out = {normalize(g) for g in GLUE_BEFORE}
+    out |= {w for w in map(_key, words) if " " not in w and w[-1] in NON_JOINING}
+    return out
 
-    def __init__(self, schema: Schema):
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+class MentionFinder:
+    """Finds `{party, start, end, alias}` mentions; offsets index the original text.
+
+    `learned` adds aliases learned from annotators' spans ({party: aliases}, `learn_aliases`);
+    the schema's aliases win where both name one spelling.
+    """
+
+    def __init__(self, schema: Schema, learned: Mapping[str, Iterable[str]] | None = None):
+        self.schema = schema
+        self.learned = {p: tuple(a) for p, a in (learned or {}).items() if a}
         patterns: list[_Pattern] = [_Pattern((), phrase) for phrase in schema.not_mentions]
         patterns += [_Pattern(c.parties, c.phrase) for c in schema.compounds]
         for party in schema.parties:
@@ -40,40 +109,292 @@ class MentionFinder:
                         ctx.window,
                     )
                 )
+        known = set(schema.party_ids)
+        for party, aliases in self.learned.items():
+            if party in known:
+                patterns += [_Pattern((party,), alias) for alias in aliases]
         # Spelling variants that normalise alike (کم جونگ اُن, کِم جونگ اُن) are one key; the
         # first listed wins, so a non-mention or a compound beats a party alias.
         self._by_key: dict[str, _Pattern] = {}
         for pat in patterns:
-            self._by_key.setdefault(" ".join(normalize(pat.alias).split()), pat)
-        # Whole words only: روس must not match inside روسو (Rousseau) or پوت inside پوتے.
+            self._by_key.setdefault(_key(pat.alias), pat)
+        # Whole words only: روس must not match inside روسو (Rousseau) or پوت inside پوتے; a
+        # glued postposition or title is a boundary where the script shows one.
         bodies = sorted(self._by_key, key=len, reverse=True)
+        glue_before = "|".join(sorted(map(re.escape, _glue_before(schema)), key=len, reverse=True))
+        glue_after = "|".join(sorted(map(re.escape, map(normalize, GLUE_AFTER)), key=len)[::-1])
         self._combined = re.compile(
-            r"(?<!\w)(?:"
+            rf"(?<!\w)(?:{glue_before})?(?P<m>"
             + "|".join(r"\s+".join(re.escape(w) for w in b.split()) for b in bodies)
-            + r")(?!\w)"
+            + rf")(?:(?!\w)|(?<=[{NON_JOINING}])(?=(?:{glue_after})(?!\w)))"
         )
+        # Tolerant layer: loose keys of the long aliases (parties' only: a non-mention is a
+        # phrase, never misspelt into a name), and their folded spellings by first letter.
+        self._loose: dict[str, _Pattern] = {}  # word for word (پیونگ یانگ ~ پیانگ یونگ)
+        self._joined: dict[str, _Pattern] = {}  # a name of several words written as one
+        self._similar: dict[str, list[tuple[str, _Pattern]]] = {}
+        for key, pat in self._by_key.items():
+            if not pat.parties or pat.near or _letters(key) < SHORTEST_LOOSE:
+                continue
+            self._loose.setdefault(loose(key), pat)
+            if " " in key:
+                self._joined.setdefault(loose(key.replace(" ", "")), pat)
+            if _letters(key) >= LONG and " " not in key:
+                f = folded(key)
+                self._similar.setdefault(f[0], []).append((f, pat))
+        self._max_words = max((len(k.split()) for k in self._by_key), default=1)
+        self._tolerant_cache: dict[str, _Pattern | None] = {}
+        # Initials: the Latin aliases (kcna, nis) and a regex of runs of Urdu letter names.
+        self._initials = {
+            k: p for k, p in self._by_key.items() if p.parties and re.fullmatch(r"[a-z]{2,8}", k)
+        }
+        names = sorted({normalize(n) for n in LETTER_NAMES}, key=len, reverse=True)
+        self._letter_of = {normalize(n): c for n, c in LETTER_NAMES.items()}
+        name_re = "|".join(map(re.escape, names))
+        self._letter_run = re.compile(rf"(?<!\w)(?:{name_re})(?:[\s.\-]+(?:{name_re}))+(?!\w)")
+        self._letter_name = re.compile(rf"(?<!\w)(?:{name_re})(?!\w)")
+        self._titles = _Titles(schema)
 
-    def find(self, text: str, *, paragraph_start: bool = False) -> list[dict]:
+    def find(self, text: str, *, paragraph_start: bool = False, context: str = "") -> list[dict]:
+        """The mentions in `text`; `context` (the sentence before) gives a bare title its
+        country."""
         norm, origin = normalize_with_map(text)
         # Where the text proper starts: a dateline must open it (found once, not per match).
         opening = NON_SPACE.search(norm)
         first = opening.start() if opening else len(norm)
-        mentions = []
+        spans: list[tuple[int, int, tuple[str, ...]]] = []  # (start, end, parties) in `norm`
+        taken: list[tuple[int, int]] = []
         # One pass of one alternation, longest alias first: at each position the longest alias
         # wins (شمالی کوریائی over شمالی کوریا, a compound or a non-mention over its parts).
         for m in self._combined.finditer(norm):
-            pat = self._by_key[" ".join(m.group().split())]
-            if pat.near and not _near(norm, m.start(), m.end(), pat.near, pat.window):
+            start, end = m.span("m")
+            pat = self._by_key[_key(m.group("m"))]
+            if pat.near and not _near(norm, start, end, pat.near, pat.window):
                 continue
-            if paragraph_start and m.start() <= first and DATELINE_AFTER.match(norm, m.end()):
+            taken.append((start, end))  # a dateline's place too: no other layer finds it
+            if paragraph_start and start <= first and DATELINE_AFTER.match(norm, end):
                 continue
-            start, end = origin[m.start()], origin[m.end() - 1] + 1
-            for party in pat.parties:
-                mentions.append(
-                    {"party": party, "start": start, "end": end, "alias": text[start:end]}
-                )
+            spans.append((start, end, pat.parties))
+        spans += self._initial_spans(norm, taken)
+        spans += self._tolerant_spans(norm, taken)
+        # A title owned by a mention extends it to one span ("جنوبی کوریا کے صدر"); a bare one
+        # resolved from the context is a span of its own.
+        titles = self._titles.spans(norm, spans, lambda: self._context_parties(context))
+        for start, end, parties, owner in titles:
+            if owner is None:
+                spans.append((start, end, parties))
+            else:
+                spans[owner] = (spans[owner][0], end, parties)
+        mentions = []
+        for start, end, parties in spans:
+            s, e = origin[start], origin[end - 1] + 1
+            for party in parties:
+                mentions.append({"party": party, "start": s, "end": e, "alias": text[s:e]})
         mentions.sort(key=lambda m: (m["start"], m["party"]))
         return mentions
+
+    # ---- the layers ----------------------------------------------------------------------------
+
+    def _initial_spans(self, norm: str, taken: list) -> list[tuple[int, int, tuple[str, ...]]]:
+        if not self._initials:
+            return []
+        out = []
+        for run in self._letter_run.finditer(norm):
+            letters = [
+                (m.start(), m.end(), self._letter_of[m.group()])
+                for m in self._letter_name.finditer(norm, run.start(), run.end())
+            ]
+            i = 0
+            while i < len(letters):  # the longest known initials from each letter on
+                for j in range(len(letters), i + 1, -1):
+                    word = "".join(c for _, _, c in letters[i:j])
+                    pat = self._initials.get(word)
+                    start, end = letters[i][0], letters[j - 1][1]
+                    if pat is not None and not _overlaps(start, end, taken):
+                        out.append((start, end, pat.parties))
+                        taken.append((start, end))
+                        i = j - 1
+                        break
+                i += 1
+        return out
+
+    def _tolerant_spans(self, norm: str, taken: list) -> list[tuple[int, int, tuple[str, ...]]]:
+        words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(norm)]
+        out = []
+        i = 0
+        while i < len(words):
+            hit = None
+            for n in range(min(self._max_words, len(words) - i), 0, -1):
+                start, end = words[i][0], words[i + n - 1][1]
+                if _overlaps(start, end, taken):
+                    continue
+                if n > 1 and not norm[start:end].replace(" ", "").isalnum():
+                    continue  # a name's words are apart by spaces only
+                phrase = " ".join(w for _, _, w in words[i : i + n])
+                pat = self._tolerant(phrase)
+                if pat is not None:
+                    hit = (start, end, pat.parties, n)
+                    break
+            if hit is None:
+                i += 1
+                continue
+            out.append(hit[:3])
+            taken.append(hit[:2])
+            i += hit[3]
+        return out
+
+    def _tolerant(self, phrase: str) -> _Pattern | None:
+        """The alias `phrase` is a spelling variant of, if any (remembered per phrase)."""
+        cached = self._tolerant_cache.get(phrase, False)
+        if cached is not False:
+            return cached
+        found = None
+        letters = _letters(phrase)
+        if letters >= SHORTEST_LOOSE and not phrase.isascii():
+            key = loose(phrase)
+            for pat in (self._loose.get(key), None if " " in phrase else self._joined.get(key)):
+                if pat is not None and max(letters, _letters(pat.alias)) >= LONG:
+                    found = pat
+                    break
+            if found is None and letters >= LONG and " " not in phrase:
+                found = self._similar_alias(folded(phrase))
+        if len(self._tolerant_cache) >= CACHE_WORDS:
+            self._tolerant_cache.clear()
+        self._tolerant_cache[phrase] = found
+        return found
+
+    def _similar_alias(self, word: str) -> _Pattern | None:
+        best, best_ratio = None, SIMILAR
+        for alias, pat in self._similar.get(word[0], ()):
+            if abs(len(alias) - len(word)) > 1:
+                continue  # an inflection (روسیوں) or another word, not a spelling
+            matcher = SequenceMatcher(None, word, alias, autojunk=False)
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= best_ratio:
+                best, best_ratio = pat, ratio
+        return best
+
+    def _context_parties(self, context: str) -> tuple[list[str], dict[str, str]]:
+        """(the distinct parties the context names, {title key: party} of its attached titles)."""
+        if not context or not context.strip():
+            return [], {}
+        norm = normalize(context)
+        spans = [(s, e, p) for s, e, p, _ in self._plain_spans(norm)]
+        parties = list(dict.fromkeys(p for _, _, ps in spans for p in ps))
+        attached = {}
+        for start, end, ps, _owner in self._titles.spans(norm, spans, lambda: ([], {}), True):
+            if len(ps) == 1:
+                attached.setdefault(_key(norm[start:end]), ps[0])
+        return parties, attached
+
+    def _plain_spans(self, norm: str):
+        for m in self._combined.finditer(norm):
+            pat = self._by_key[_key(m.group("m"))]
+            if pat.parties and not pat.near:
+                yield (*m.span("m"), pat.parties, pat)
+
+
+class _Titles:
+    """Titles of officials and state bodies, and the party each belongs to in a sentence."""
+
+    def __init__(self, schema: Schema):
+        titles = getattr(schema, "titles", None)
+        self.people = frozenset(_key(t) for t in (titles.people if titles else ()))
+        self.bodies = frozenset(_key(t) for t in (titles.bodies if titles else ()))
+        self.modifiers = frozenset(_key(t) for t in (titles.modifiers if titles else ()))
+        self.owned = frozenset(_key(t) for t in (titles.owned if titles else ()))
+        self.both = frozenset(_key(t) for t in (titles.both if titles else ()))
+        every = sorted(self.people | self.bodies | self.owned | self.both, key=len, reverse=True)
+        self._re = (
+            re.compile(
+                r"(?<!\w)(?:"
+                + "|".join(r"\s+".join(re.escape(w) for w in t.split()) for t in every)
+                + r")(?!\w)"
+            )
+            if every
+            else None
+        )
+        self._genitive = frozenset(normalize(w) for w in GENITIVE)
+        self._after_person = frozenset(normalize(w) for w in AFTER_BARE_PERSON)
+
+    def spans(self, norm: str, mentions: list, context, keys: bool = False) -> list:
+        """(start, end, parties, owner) of the titles of `norm`: owned by the mention
+        `mentions[owner]` ((start, end, parties) in `norm`), or, for a bare title (owner None),
+        with the party `context()` ((parties, {title: party})) settles."""
+        if self._re is None:
+            return []
+        out = []
+        resolved = None
+        for m in self._re.finditer(norm):
+            start, end = m.span()
+            if _overlaps(start, end, [(s, e) for s, e, _ in mentions]):
+                continue
+            title = _key(m.group())
+            if title in self.both:
+                if not keys:
+                    resolved = resolved or context()
+                    if len(resolved[0]) == 2 and not mentions:
+                        out.append((start, end, tuple(resolved[0]), None))
+                continue
+            before = [(w.start(), w.end(), w.group()) for w in WORD.finditer(norm, 0, start)]
+            while before and before[-1][2] in self.modifiers:
+                before.pop()
+            owner = _owner(before, mentions, self._genitive)
+            if owner is not None:
+                out.append((start, end, mentions[owner][2], owner))
+                continue
+            if keys or not self._bare(norm, end, before, title, mentions):
+                continue
+            if resolved is None:
+                resolved = context()
+            parties, attached = resolved
+            party = attached.get(title) or (parties[0] if len(parties) == 1 else None)
+            if party is not None:
+                out.append((start, end, (party,), None))
+        return out
+
+    def _bare(self, norm: str, end: int, before: list, title: str, mentions: list) -> bool:
+        """A title no country owns: not after a genitive (someone's) or a nisba adjective
+        (امریکی صدر: another country's), and, for a person, with no name after it."""
+        if title in self.owned:
+            return False
+        if before and (before[-1][2] in self._genitive or _nisba(before[-1][2])):
+            return False
+        if any(e <= before[-1][1] for _s, e, _p in mentions if before):
+            return False  # a party named before it may own it ("روس اور X دونوں میں سرکاری میڈیا")
+        if title in self.people:
+            after = norm[end:].split()
+            return bool(after) and after[0] in self._after_person
+        return True
+
+
+def _owner(before: list, mentions: list, genitive) -> int | None:
+    """The index in `mentions` of the mention that owns a title starting after the words `before` ((start,
+    end, word)): right before it (روسی وزیر خارجہ) or before a genitive (جنوبی کوریا کے صدر)."""
+    if before and before[-1][2] in genitive:
+        before = before[:-1]
+    if not before:
+        return None
+    end = before[-1][1]  # the owner's mention ends where those words end
+    for i, (_s, e, parties) in enumerate(mentions):
+        if e == end and parties:
+            return i
+    return None
+
+
+def _nisba(word: str) -> bool:
+    """A nationality adjective (امریکی، یوکرینی، چینی): a word of four letters or more in ی."""
+    return len(word) >= 4 and word.endswith("ی")
+
+
+def _overlaps(start: int, end: int, spans) -> bool:
+    return any(s < end and start < e for s, e in spans)
+
+
+def _key(alias: str) -> str:
+    return " ".join(normalize(alias).split())
 
 
 def _near(norm: str, start: int, end: int, words: tuple[str, ...], window: int) -> bool:
@@ -87,3 +408,53 @@ def _near(norm: str, start: int, end: int, words: tuple[str, ...], window: int) 
     right = norm[end : end + reach].split()[:window]
     around = " ".join(left + right)
     return any(w in around for w in words)
+
+
+# ---- aliases learned from annotators' spans --------------------------------------------------
+
+PRONOUNS = ("انھوں", "انہوں", "ان", "وہ", "انہیں", "انھیں", "اس", "یہ", "ہم", "میں")
+
+
+def learn_aliases(
+    units: Iterable[tuple[str, Iterable[dict]]], schema: Schema
+) -> dict[str, tuple[str, ...]]:
+    """Aliases learned from the spans annotators marked: {party: aliases}, sorted.
+
+    `units` are (text, mentions) pairs, each mention `{party, start, end}` at offsets into the
+    text (the `mentions` of an aggregated labels table). A span counts when the schema's finder
+    finds no mention of its party there, its text has at least three letters, and it is not a
+    pronoun or a bare title (whose country changes with the article). A text marked with two
+    different parties is left out: it is no one party's name.
+    """
+    finder = MentionFinder(schema)
+    pronouns = frozenset(normalize(p) for p in PRONOUNS)
+    t = finder._titles
+    titles = t.people | t.bodies | t.owned | t.modifiers
+    glue = tuple(normalize(g) for g in GLUE_BEFORE if len(g) > 1)
+    seen: dict[str, tuple[str, set[str]]] = {}  # key → (first spelling, parties)
+    for text, mentions in units:
+        text = str(text)
+        mentions = [m for m in mentions or () if m.get("party") in schema.party_ids]
+        if not mentions:
+            continue
+        found = finder.find(text)
+        for m in mentions:
+            start, end = int(m["start"]), int(m["end"])
+            span = text[start:end].strip()
+            key = _key(span)
+            for g in glue:  # an annotator's span with a glued postposition: the name only
+                if key.startswith(g) and _key(key[len(g) :]) in finder._by_key:
+                    key = ""
+            if _letters(key) < 3 or key in pronouns or key in titles or key in finder._by_key:
+                continue
+            if any(
+                f["party"] == m["party"] and f["start"] < end and start < f["end"] for f in found
+            ):
+                continue
+            spelling, parties = seen.setdefault(key, (span, set()))
+            parties.add(m["party"])
+    learned: dict[str, list[str]] = {}
+    for spelling, parties in seen.values():
+        if len(parties) == 1:
+            learned.setdefault(next(iter(parties)), []).append(spelling)
+    return {p: tuple(sorted(a)) for p, a in sorted(learned.items())}

@@ -162,6 +162,39 @@ def normalize(text: str) -> str:
     return _resolve_heh(norm) if ARABIC_HEH in norm else norm
 
 
+# ---- looser forms, for matching foreign names ------------------------------------------------
+#
+# Urdu writers spell a foreign name by ear, and outlets differ in a few regular ways: ٹ or ت
+# (پوٹن، پوتن), ڈ or د, ڑ or ر, ہ or ة / ۃ at the end, a و or ی added or left out for a vowel
+# (پیوٹن، پوتین، پوتن), a letter doubled or not, an aspirate ھ. `folded` maps those letters to
+# one; `loose` also drops the inner و and ی, so the spellings of one name share one key. Both
+# take normalised text (see `normalize`) and are for matching names only: on ordinary words they
+# collide (روسی and رسی), which is why the mention finder uses them for long names only.
+
+_FOLD = str.maketrans({"ٹ": "ت", "ڈ": "د", "ڑ": "ر", "ة": "ہ", "ۃ": "ہ", "ے": "ی", "ھ": None})
+_DOUBLED = re.compile(r"(\w)\1+")
+_INNER_VOWELS = re.compile(r"(?<=\w)[وی]+(?=\w)")
+
+
+def folded(text: str) -> str:
+    """`text` (normalised) with the letters foreign names are spelt both ways with made one and
+    doubled letters single.
+
+    >>> folded("پوٹن") == folded("پوتن")
+    True
+    """
+    return _DOUBLED.sub(r"\1", text.translate(_FOLD))
+
+
+def loose(text: str) -> str:
+    """`folded` without the inner و and ی of each word (the vowels spellings add or leave out).
+
+    >>> loose("پیوٹن") == loose("پوتین") == loose("پوتن")
+    True
+    """
+    return _DOUBLED.sub(r"\1", _INNER_VOWELS.sub("", folded(text)))
+
+
 # ---- what annotators see ---------------------------------------------------------------------
 #
 # Normalisation above is for matching only. The text annotators see is the original, less the

@@ -83,13 +83,17 @@ class Segmenter:
 
     schema: Schema
     rules: CleaningRules
+    finder: MentionFinder | None = None  # default: the schema's; a model's has learned aliases
 
     @classmethod
-    def default(cls, schema: Schema | None = None) -> Segmenter:
-        return cls(schema or load_schema(), load_cleaning_rules())
+    def default(
+        cls, schema: Schema | None = None, finder: MentionFinder | None = None
+    ) -> Segmenter:
+        return cls(schema or load_schema(), load_cleaning_rules(), finder)
 
     def __post_init__(self):
-        self.finder = MentionFinder(self.schema)
+        if self.finder is None:
+            self.finder = MentionFinder(self.schema)
 
     def units(self, article: Article) -> list[dict]:
         """The article's rows (see `stream`), as a list."""
@@ -125,7 +129,9 @@ class Segmenter:
                 "context": previous,
                 "start": span.start,
                 "end": span.end,
-                "mentions": self.finder.find(text, paragraph_start=paragraph_start),
+                "mentions": self.finder.find(
+                    text, paragraph_start=paragraph_start, context=previous
+                ),
                 "title": title,
                 "url": url,
                 "published": published,

@@ -65,6 +65,22 @@ class Compound:
 
 
 @dataclass(frozen=True)
+class Titles:
+    """Titles of officials and state bodies (GUIDELINES: a party is its state, its ministers,
+    officials, spokespeople and ministries). A title is a mention of the party that owns it in
+    the sentence (روسی وزیر خارجہ, جنوبی کوریا کے صدر); a bare one takes its country from the
+    context. `people` are persons (a name may follow them: of anyone), `bodies` are institutions;
+    `owned` count only with their owner (فوج is also "troops"); `modifiers` may stand between a
+    country and its title (نائب, سابق …)."""
+
+    people: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()
+    modifiers: tuple[str, ...] = ()
+    owned: tuple[str, ...] = ()  # common nouns that are a party's only when it owns them
+    both: tuple[str, ...] = ()  # "both countries": the two parties the context names
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     en: str
@@ -84,6 +100,7 @@ class Schema:
     sentiment: tuple[Value, ...]
     compounds: tuple[Compound, ...] = field(default=())
     not_mentions: tuple[str, ...] = field(default=())
+    titles: Titles = field(default=Titles())
 
     @property
     def party_ids(self) -> list[str]:
@@ -196,6 +213,14 @@ class _Topic(_Item):
     keywords: list[Text] = []
 
 
+class _Titles(_Item):
+    people: list[Text] = []
+    bodies: list[Text] = []
+    modifiers: list[Text] = []
+    owned: list[Text] = []
+    both: list[Text] = []
+
+
 class _Schema(BaseModel):
     # Other top-level tables are allowed: other parts of mauqif keep their settings here too.
     topic: _Topic
@@ -204,6 +229,7 @@ class _Schema(BaseModel):
     party: Annotated[list[_Party], Field(min_length=1)]
     compound: list[_Compound] = []
     not_mentions: list[Text] = []
+    titles: _Titles = _Titles()
 
 
 def _key(location: tuple) -> str:
@@ -303,4 +329,19 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
                 f"{source}: key `compound[{i}].parties` names unknown parties {unknown}"
             )
         compounds.append(Compound(item.phrase, tuple(item.parties)))
-    return Schema(topic, parties, stance, sentiment, tuple(compounds), tuple(parsed.not_mentions))
+    titles = Titles(
+        tuple(parsed.titles.people),
+        tuple(parsed.titles.bodies),
+        tuple(parsed.titles.modifiers),
+        tuple(parsed.titles.owned),
+        tuple(parsed.titles.both),
+    )
+    return Schema(
+        topic,
+        parties,
+        stance,
+        sentiment,
+        tuple(compounds),
+        tuple(parsed.not_mentions),
+        titles,
+    )

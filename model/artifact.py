@@ -75,6 +75,8 @@ def manifest_for(model: Model, extra: dict | None = None) -> dict:
         "labels": {"stance": model.stance_labels, "sentiment": model.sentiment_labels},
         "config": model.config.as_dict(),
         "min_confidence": model.min_confidence,
+        # Aliases learned from annotators' spans (also in model.joblib, which the finder reads).
+        "learned_aliases": {p: list(a) for p, a in model.learned_aliases.items()},
         "versions": {
             "mauqif": __version__,
             "python": platform.python_version(),
@@ -104,6 +106,7 @@ def save_model(
             "pipelines": model.pipelines,
             "config": model.config,
             "trained_on": model.trained_on,
+            "learned_aliases": model.learned_aliases,
         }
         joblib.dump(payload, tmp / ARTIFACT, compress=3)
         manifest = manifest_for(model, extra)
@@ -235,4 +238,5 @@ def load_model(path: str | Path, schema: Schema | None = None) -> Model:
         version=manifest["version"],
         trained_on=list(payload.get("trained_on", [])),
         manifest=manifest,
+        learned_aliases=dict(payload.get("learned_aliases") or {}),
     )

@@ -424,8 +424,87 @@ def views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
     """A `View` per row of a sentence table with columns text, context and mentions.
 
     Context mentions are found with `finder` (or read from a `context_mentions` column). In
-    article order the context is the previous sentence, whose tokens are reused.
+    article order the context is the previous sentence, whose tokens are reused. When the table
+    says which article each row is from (`article_id`, and `index` for the order, else the
+    table's), a pronoun speaker whose context sentence names no party is resolved across the
+    article (`resolve_pronouns`).
     """
+    out = _views(frame, finder)
+    if "article_id" in frame and len(out):
+        order = frame["index"].tolist() if "index" in frame else None
+        out = resolve_pronouns(out, frame["article_id"].tolist(), order)
+    return out
+
+
+def resolve_pronouns(views_: list[View], articles: Sequence, order: Sequence | None = None):
+    """`views_` with the context of each pronoun speaker (انھوں نے کہا، ان کا کہنا تھا) whose
+    context sentence names no party replaced by the article's last sentence that names one, so
+    that a chain of pronouns ("انہوں نے مزید کہا" two sentences after the name) still points to
+    the named speaker (GUIDELINES rule 1).
+
+    The walk back through the article passes over other pronoun sentences (the same speaker
+    goes on) and sentences without a speaker, and stops at a speaker who is no party (an expert,
+    "ذرائع کے مطابق"): the pronoun is theirs. `articles[i]` is the article of row i and
+    `order[i]` its position in the article (default: the rows' order). Annotators still see one
+    context sentence: only the model's view of the context changes.
+    """
+    by_article: dict = {}
+    for i, article in enumerate(articles):
+        if article is None or (isinstance(article, float) and math.isnan(article)):
+            continue
+        by_article.setdefault(article, []).append(i)
+    out = list(views_)
+    for rows in by_article.values():
+        if order is not None:
+            rows.sort(key=lambda i: (_position(order[i]), i))
+        for k, i in enumerate(rows):
+            v = views_[i]
+            if v.context_parties or not _is_pronoun_speaker(v):
+                continue
+            antecedent = _antecedent(views_, rows[:k])
+            if antecedent is not None and antecedent is not (views_[rows[k - 1]] if k else None):
+                out[i] = View(
+                    v.text,
+                    v.tokens,
+                    antecedent.tokens,
+                    v.words,
+                    v.parties,
+                    antecedent.words,
+                    antecedent.parties,
+                )
+    return out
+
+
+def _position(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.inf
+
+
+def _is_pronoun_speaker(v: View) -> bool:
+    return any(k & (_PRONOUN | _PHRASE_START) for k in v.listed) and _pronoun_speaker(v.words)
+
+
+def _antecedent(views_: list[View], earlier: list[int]) -> View | None:
+    """The last of the `earlier` rows (in article order) that names a party and is no pronoun
+    sentence, unless a speaker who is no party comes after it."""
+    verbs, attribution = _lexicon(REPORTING_VERBS), _lexicon(ATTRIBUTION)
+    for j in reversed(earlier):
+        v = views_[j]
+        if _is_pronoun_speaker(v):
+            continue  # the same speaker goes on
+        if v.parties:
+            return v
+        words = v.words
+        if ERGATIVE in words and not verbs.isdisjoint(words[words.index(ERGATIVE) + 1 :]):
+            return None  # someone who is no party speaks: the pronoun is theirs
+        if not attribution.isdisjoint(words):
+            return None
+    return None
+
+
+def _views(frame: pd.DataFrame, finder: MentionFinder) -> list[View]:
     texts = frame["text"].tolist()
     contexts = frame["context"].tolist() if "context" in frame else [""] * len(frame)
     mentions = frame["mentions"].tolist() if "mentions" in frame else [None] * len(frame)

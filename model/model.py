@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mauqif.annotate.labels import question_columns
-from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.mentions import MentionFinder, learn_aliases
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
@@ -40,6 +40,9 @@ class Dataset:
     sentiment: np.ndarray
     party_ids: list[str]
     schema: Schema
+    # Aliases learned from the annotators' spans ({party: aliases}): the finder used here and
+    # by the model trained on this data set.
+    learned_aliases: dict = field(default_factory=dict)
 
     @property
     def groups(self) -> np.ndarray:
@@ -79,7 +82,9 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
     `mauqif.annotate.labels.aggregate` makes it).
 
     `mentions="finder"` finds the party mentions the way prediction does (so what is evaluated is
-    what runs); `"annotated"` uses the spans annotators marked.
+    what runs); `"annotated"` uses the spans annotators marked. Either way the annotated spans
+    whose text the schema's aliases miss become learned aliases of the finder (`learn_aliases`):
+    a minister an annotator marked once is found from then on.
     """
     if mentions not in MENTION_SOURCES:
         raise ModelError(
@@ -96,9 +101,19 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
         )
     sentences = labelled.reset_index(drop=True).copy()
     sentences["context"] = sentences["context"].fillna("") if "context" in sentences else ""
-    finder = MentionFinder(schema)
+    learned = (
+        learn_aliases(
+            zip(sentences["text"], map(parse_mentions, sentences["mentions"]), strict=True), schema
+        )
+        if "mentions" in sentences
+        else {}
+    )
+    finder = MentionFinder(schema, learned)
     if mentions == "finder" or "mentions" not in sentences:
-        sentences["mentions"] = [finder.find(str(t)) for t in sentences["text"]]
+        sentences["mentions"] = [
+            finder.find(str(t), context=str(c))
+            for t, c in zip(sentences["text"], sentences["context"], strict=True)
+        ]
     else:
         sentences["mentions"] = [parse_mentions(m) for m in sentences["mentions"]]
     vs = views(sentences, finder)
@@ -108,7 +123,9 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
     sentiment = np.array(
         [None if pd.isna(v) else v for v in sentences[SENTIMENT_TAG]], dtype=object
     )
-    return Dataset(sentences, pairs, sentence_frame(vs), sentiment, list(schema.party_ids), schema)
+    return Dataset(
+        sentences, pairs, sentence_frame(vs), sentiment, list(schema.party_ids), schema, learned
+    )
 
 
 def fit_pipelines(pipelines: dict, data: Dataset, rows=None) -> dict:
@@ -149,6 +166,9 @@ class Model:
     version: str
     trained_on: list[str] = field(default_factory=list)  # sentence ids, for a fair comparison later
     manifest: dict = field(default_factory=dict)
+    # Aliases learned from annotators' spans at training time ({party: aliases}); the finder of
+    # prediction, push and the ML backend uses them.
+    learned_aliases: dict = field(default_factory=dict)
 
     @property
     def min_confidence(self) -> float:
@@ -165,15 +185,16 @@ class Model:
         return [str(c) for c in self.pipelines["sentiment"].classes_]
 
     def finder(self) -> MentionFinder:
-        """The mention finder of the model's schema (made once per process)."""
+        """The mention finder of the model's schema and learned aliases (made once per
+        process)."""
         if getattr(self, "_finder", None) is None:
-            self._finder = MentionFinder(self.schema)
+            self._finder = MentionFinder(self.schema, getattr(self, "learned_aliases", None))
         return self._finder
 
     def segmenter(self) -> Segmenter:
-        """The sentence pipeline `mauqif sentences` uses, with the model's schema."""
+        """The sentence pipeline `mauqif sentences` uses, with the model's schema and finder."""
         if getattr(self, "_segmenter", None) is None:
-            self._segmenter = Segmenter.default(self.schema)
+            self._segmenter = Segmenter.default(self.schema, finder=self.finder())
         return self._segmenter
 
     def __getstate__(self):
@@ -181,14 +202,19 @@ class Model:
         return {k: v for k, v in self.__dict__.items() if k not in ("_finder", "_segmenter")}
 
     def predict_frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """`df` with columns text, context (optional) and mentions (optional: found when missing);
+        """`df` with columns text, context (optional), mentions (optional: found when missing),
+        article_id and index (optional: a pronoun speaker is then resolved across the article);
         returns a copy with stance {party: label}, stance_proba {party: {label: p}}, sentiment,
         sentiment_proba {label: p} and model_version added."""
         out = df.copy()
         if "text" not in out:
             raise ModelError("the frame to predict needs a `text` column")
         if "mentions" not in out:
-            out["mentions"] = [self.finder().find(str(t)) for t in out["text"]]
+            contexts = out["context"].fillna("") if "context" in out else [""] * len(out)
+            out["mentions"] = [
+                self.finder().find(str(t), context=str(c))
+                for t, c in zip(out["text"], contexts, strict=True)
+            ]
         if not len(out):
             for column in ANSWER_COLUMNS:
                 out[column] = pd.Series(dtype=object)
@@ -269,4 +295,5 @@ def model_from(data: Dataset, pipelines: dict, config: ModelConfig) -> Model:
         config=config,
         version=new_version(data.digest()),
         trained_on=data.sentences["sentence_id"].astype(str).tolist(),
+        learned_aliases=dict(data.learned_aliases),
     )

@@ -109,7 +109,7 @@ def _article_chunk(model: Model, articles: list[Article]) -> tuple[list[dict], l
 def _sentence_chunk(model: Model, rows: list[dict]) -> tuple[list[dict], list[InputError]]:
     finder = model.finder()
     for row in rows:
-        row["mentions"] = finder.find(row["text"])
+        row["mentions"] = finder.find(row["text"], context=row.get("context") or "")
     return prediction_rows(model, rows, [r["id"] for r in rows]), []
 
 
@@ -122,6 +122,9 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
             "text": [u["text"] for u in units],
             "context": [u.get("context") or "" for u in units],
             "mentions": [u["mentions"] for u in units],
+            # which article and where in it: a pronoun speaker is resolved across the article
+            "article_id": [u.get("article_id") for u in units],
+            "index": [u.get("index") for u in units],
         }
     )
     answers = model.answers(frame, digits=DIGITS)

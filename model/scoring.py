@@ -191,6 +191,11 @@ def evaluate_model(
     inputs = labelled[["text"]].assign(
         context=labelled["context"].fillna("") if "context" in labelled else ""
     )  # mentions are found as prediction finds them, never the annotated spans
+    # The article and the order of its units (the table's, or `index`): a pronoun speaker is
+    # resolved across the article, as prediction over articles does.
+    for column in ("article_id", "index"):
+        if column in labelled:
+            inputs[column] = labelled[column]
     predicted = model.predict_frame(inputs)
     figures = score_labels(labelled, predicted, schema)
     if furniture is None and "furniture" in labelled:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +38,7 @@ class TrainResult:
     evaluation: Evaluation
     aggregation: dict
     label_counts: dict
+    learned_aliases: dict = field(default_factory=dict)  # {party: aliases} from annotators' spans
 
 
 def retrain(
@@ -119,6 +120,7 @@ def retrain(
             "label_counts": dataset.label_counts(),
             "exports": [s["path"] for s in table.attrs.get("exports", [])],
             "mentions": mentions,
+            "learned_aliases": {p: list(a) for p, a in dataset.learned_aliases.items()},
         },
         "evaluation": _summary(evaluation, len(folds)),
         "promotion": {
@@ -140,7 +142,16 @@ def retrain(
         evaluation,
         aggregation,
         dataset.label_counts(),
+        dict(dataset.learned_aliases),
     )
+
+
+def learned_aliases_line(learned: dict) -> str:
+    """One line naming the aliases learned from annotators' spans, by party."""
+    if not any(learned.values()):
+        return "learned aliases: none (every annotated span is a known alias)"
+    parts = "; ".join(f"{party}: {', '.join(aliases)}" for party, aliases in learned.items())
+    return f"learned aliases: {parts}"
 
 
 def _current(models: Path, schema: Schema, notes: list[str]):

@@ -90,6 +90,9 @@ def predict_units(units: list[dict], model: Model | None) -> list[dict | None]:
             "text": [u["text"] for u in units],
             "context": [u.get("context") or "" for u in units],
             "mentions": [u.get("mentions") or [] for u in units],
+            # a pronoun speaker is resolved across the article (the model reads these)
+            "article_id": [u.get("article_id") for u in units],
+            "index": [u.get("index") for u in units],
         }
     )
     return model.answers(frame)

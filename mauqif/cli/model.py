@@ -94,7 +94,7 @@ def train(
         click.echo(f"pulled {snapshot}", err=True)
         if paths:
             paths.append(snapshot)
-    from mauqif.model.train import DEFAULT_DATA, retrain
+    from mauqif.model.train import DEFAULT_DATA, learned_aliases_line, retrain
 
     report = SkipReport()
     for path in data:
@@ -114,6 +114,7 @@ def train(
     click.echo(_figures_table(result.evaluation.figures, schema.party_ids))
     for note in result.evaluation.notes:
         click.echo(f"note: {note}")
+    click.echo(learned_aliases_line(result.learned_aliases))
     click.echo(result.decision)
     click.echo(f"model  {result.model_dir}")
     click.echo(f"report {result.report}")

@@ -362,7 +362,8 @@ def push_command(
     project = studio_.project(title, project_id)
     model = None if no_model else current_model(model_path, schema, required=False)[1]
     report = SkipReport()
-    segmenter = Segmenter.default(schema)
+    # The model's segmenter finds mentions with the aliases it learned from annotators' spans.
+    segmenter = model.segmenter() if model is not None else Segmenter.default(schema)
     sources = article_inputs(inputs, home, **web)
     units = units_reporting_skips(segmenter, iter_articles(sources, on_skip=report), report)
     if dedupe:
@@ -495,7 +496,7 @@ def demo(home, data_dir, port, title):
     with resources.as_file(
         resources.files("mauqif.annotate").joinpath("samples", "articles")
     ) as samples:
-        units = Segmenter.default(schema).iter_units(iter_articles([samples]))
+        units = model.segmenter().iter_units(iter_articles([samples]))
         summary = push(studio_, setup.project_id, units, schema, model=model)
     click.echo(f"4/4 {summary.line()}", err=True)
 

@@ -104,11 +104,18 @@ class Backend:
         """One prediction per task, in the form `push` imports (the same builder)."""
         # A task is a sentence on its own: a dateline opening it (`ٹوکیو (نمائندہ خصوصی)`) names a
         # place, not a speaker, as the sentence pipeline decides at a paragraph's start.
+        model = self._model  # one model for the whole request, even if a promotion swaps it
+        # The model's finder knows the aliases it learned from annotators' spans.
+        finder = model.finder() if callable(getattr(model, "finder", None)) else self.finder
         units = [
-            {**u, "mentions": self.finder.find(u["text"], paragraph_start=True)}
+            {
+                **u,
+                "mentions": finder.find(
+                    u["text"], paragraph_start=True, context=u.get("context") or ""
+                ),
+            }
             for u in map(task_unit, tasks)
         ]
-        model = self._model  # one model for the whole request, even if a promotion swaps it
         threshold = float(model.min_confidence)
         return [
             build_prediction(unit, self.schema, model.version, answer, threshold)
@@ -245,7 +252,14 @@ def task_unit(task) -> dict:
             "by `mauqif push` or imported with the same fields"
         )
     context = data.get("context")
-    return {"text": text, "context": context if isinstance(context, str) else ""}
+    # The article and the unit's place in it (push writes both): a pronoun speaker of a batch of
+    # one article's tasks is resolved across it.
+    return {
+        "text": text,
+        "context": context if isinstance(context, str) else "",
+        "article_id": data.get("article_id"),
+        "index": data.get("index"),
+    }
 
 
 # ---- Label Studio side of a promotion -----------------------------------------------------------
