@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .exceptions import SchemaError
 from .normalize import ZWJ, ZWNJ, visible_text
+from .sitelines import line_key
 
 TERMINALS = "۔؟?!"
 QUOTES = "\"'‘’“”«»‹›"
@@ -72,6 +73,30 @@ class StructureRules:
     piece_separators: re.Pattern
     verb_words: frozenset[str]
     headline_words: frozenset[str]
+    final_verbs: frozenset[str] = frozenset()
+    continuation_words: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PromptRules:
+    """A prompt or a form addresses the reader about the page itself, in a few words: a word of
+    the page's machinery (`ui_words`: app, comment, e-mail, channel, link…) with an imperative
+    as its last word (`imperatives`) or a word for the reader (`reader_words`), at most
+    `max_words` words, and none of `report_words` (a sentence that reports someone is news)."""
+
+    max_words: int = 0
+    ui_words: tuple[str, ...] = ()
+    imperatives: frozenset[str] = frozenset()
+    reader_words: frozenset[str] = frozenset()
+    report_words: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        # Multi-word entries ("ای میل") are matched on the line's words joined by one space.
+        words = sorted(self.ui_words, key=len, reverse=True)
+        pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
+        object.__setattr__(
+            self, "_ui", re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
+        )
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,11 @@ class CleaningRules:
     drop_unit: tuple[re.Pattern, ...]
     structure: StructureRules
     max_unit_chars: int = DEFAULT_MAX_UNIT_CHARS
+    prompts: PromptRules = PromptRules()
+    # Letter names ("ایس", "جے"): a ۔ right after one inside a line is an initial's dot.
+    abbreviation_letters: frozenset[str] = frozenset()
+    # Letter names that are also common words ("کے", "سی"): an initial only after another one.
+    ambiguous_letters: frozenset[str] = frozenset()
 
     def __post_init__(self):
         # Each family's patterns as one regex, in the families' order (see `_matching_family`).
@@ -108,6 +138,8 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             return re.compile(_with_parts(pattern, parts))
 
         structure = raw["structure"]
+        prompts = raw.get("prompts", {})
+        letters = raw.get("abbreviations", {})
         max_unit_chars = int(raw.get("max_unit_chars", DEFAULT_MAX_UNIT_CHARS))
         if max_unit_chars < MIN_MAX_UNIT_CHARS:
             raise ValueError(f"max_unit_chars must be at least {MIN_MAX_UNIT_CHARS}")
@@ -134,8 +166,19 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
                 piece_separators=compiled(structure["piece_separators"]),
                 verb_words=frozenset(structure["verb_words"]),
                 headline_words=frozenset(structure["headline_words"]),
+                final_verbs=frozenset(structure.get("final_verbs", ())),
+                continuation_words=frozenset(structure.get("continuation_words", ())),
             ),
             max_unit_chars=max_unit_chars,
+            prompts=PromptRules(
+                max_words=int(prompts.get("max_words", 0)),
+                ui_words=tuple(prompts.get("ui_words", ())),
+                imperatives=frozenset(prompts.get("imperatives", ())),
+                reader_words=frozenset(prompts.get("reader_words", ())),
+                report_words=frozenset(prompts.get("report_words", ())),
+            ),
+            abbreviation_letters=frozenset(letters.get("letters", ())),
+            ambiguous_letters=frozenset(letters.get("ambiguous", ())),
         )
     except (
         KeyError,
@@ -206,6 +249,8 @@ def furniture_reason(line: str, rules: CleaningRules) -> str | None:
         return "mostly_latin"
     if short and _is_tag_list(line, rules):
         return "tag_list"
+    if short and _is_prompt(line, rules.prompts):
+        return "prompt"
     if short:
         pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
         if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
@@ -253,6 +298,20 @@ def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
     )
 
 
+def _is_prompt(line: str, prompts: PromptRules) -> bool:
+    """An app, comment, share, login or subscribe prompt, or a form's label (see PromptRules)."""
+    if not prompts.max_words:
+        return False
+    words = _words(line, prompts.max_words + 1)
+    if not words or len(words) > prompts.max_words:
+        return False
+    if any(w in prompts.report_words for w in words):
+        return False
+    if not prompts._ui.search(" ".join(words)):
+        return False
+    return words[-1] in prompts.imperatives or any(w in prompts.reader_words for w in words)
+
+
 def _is_tag_list(line: str, rules: CleaningRules) -> bool:
     """At least `tag_list_min_items` items between separators, each of at most three words
     saying nothing, and no sentence end. Stops at the first item that is not a tag."""
@@ -269,15 +328,23 @@ def _is_tag_list(line: str, rules: CleaningRules) -> bool:
     return items >= rules.structure.tag_list_min_items
 
 
-def dropped_lines(text: str, rules: CleaningRules) -> list[tuple[str, str]]:
+def dropped_lines(
+    text: str, rules: CleaningRules, site_lines: Collection[str] = ()
+) -> list[tuple[str, str]]:
     """Each line `clean_text` drops, with the rule that dropped it (for explaining a result)."""
-    lines, reasons, end = _classified(text, rules)
+    lines, reasons, end = _classified(text, rules, site_lines)
     dropped = [(line, reason) for line, reason in zip(lines, reasons, strict=True) if reason]
     return dropped + [(line, "end_of_article") for line in end]
 
 
-def _classified(text: str, rules: CleaningRules) -> tuple[list[str], list[str | None], list[str]]:
-    """Stripped lines, the reason each is furniture (None: kept), and the lines after the end."""
+def _classified(
+    text: str, rules: CleaningRules, site_lines: Collection[str] = ()
+) -> tuple[list[str], list[str | None], list[str]]:
+    """Stripped lines, the reason each is furniture (None: kept), and the lines after the end.
+
+    `site_lines`: keys (`sitelines.line_key`) of the lines the page's site repeats on its other
+    pages (see `sitelines`): furniture too.
+    """
     text = visible_text(text)
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").split("\n")
     lines: list[str] = []
@@ -293,7 +360,15 @@ def _classified(text: str, rules: CleaningRules) -> tuple[list[str], list[str | 
             end = [rest.strip() for rest in raw_lines[i:] if rest.strip()]
             break
         lines.append(line)
-        reasons.append(furniture_reason(line, rules) if line else None)
+        reason = furniture_reason(line, rules) if line else None
+        if (
+            reason is None
+            and site_lines
+            and len(line) <= rules.max_unit_chars
+            and line_key(line) in site_lines
+        ):
+            reason = "repeated_on_site"
+        reasons.append(reason)
     _mark_structural_furniture(lines, reasons, rules)
     return lines, reasons, end
 
@@ -334,9 +409,12 @@ def _mark_structural_furniture(
             trailing.append(i)
 
 
-def clean_text(text: str, rules: CleaningRules) -> str:
-    """Drop page furniture and join hard-wrapped lines. Paragraphs stay separated by blank lines."""
-    lines, reasons, _ = _classified(text, rules)
+def clean_text(text: str, rules: CleaningRules, site_lines: Collection[str] = ()) -> str:
+    """Drop page furniture and join hard-wrapped lines. Paragraphs stay separated by blank lines.
+
+    `site_lines`: see `_classified`.
+    """
+    lines, reasons, _ = _classified(text, rules, site_lines)
     out: list[str] = []
     pending_break = False
     previous = ""
@@ -353,6 +431,7 @@ def clean_text(text: str, rules: CleaningRules) -> str:
                 not pending_break
                 and len(previous) >= rules.short_line_chars
                 and not _ends_sentence(previous)
+                and not _ends_unpunctuated_sentence(previous, line, rules.structure)
             ):
                 out.append(" ")  # hard-wrapped
             else:
@@ -361,6 +440,21 @@ def clean_text(text: str, rules: CleaningRules) -> str:
         previous = line
         pending_break = False
     return "".join(out)
+
+
+def _ends_unpunctuated_sentence(line: str, following: str, structure: StructureRules) -> bool:
+    """A long line whose last word is a finite verb's ending ("ہے", "گئے") ends its sentence
+    even without a ۔ (a page's paragraph that lost its full stop), unless the next line opens
+    with a word that continues a sentence ("کہ", "جو"): hard-wrapped text breaks anywhere."""
+    last = _words(line[-80:])
+    if not last or last[-1] not in structure.final_verbs:
+        return False
+    if not following[:1].isalnum():
+        return False  # the next line opens with punctuation ("۔", "،"): it goes on
+    first = _words(following, 1)
+    return not first or (
+        first[0] not in structure.continuation_words and first[0] not in structure.final_verbs
+    )
 
 
 def _dateline(line: str, rules: CleaningRules) -> re.Match | None:
@@ -414,7 +508,7 @@ def iter_units(cleaned: str, rules: CleaningRules) -> Iterator[Span]:
 
 def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
     dateline_end = _dateline_end(line, rules)
-    if not _ends_sentence(line) and not _has_boundary(line, dateline_end):
+    if not _ends_sentence(line) and not _has_boundary(line, dateline_end, rules):
         if len(line) <= rules.max_unit_chars and rules.caption_marker.search(line):
             kind = "caption"
         else:
@@ -422,7 +516,7 @@ def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
         yield _trimmed(line, 0, len(line), offset, kind)
         return
     start = 0
-    for end in _boundaries(line, dateline_end):
+    for end in _boundaries(line, dateline_end, rules):
         span = _trimmed(line, start, end, offset, "sentence")
         if span is not None:
             yield span
@@ -431,8 +525,8 @@ def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
         yield _trimmed(line, start, len(line), offset, "sentence")
 
 
-def _has_boundary(line: str, dateline_end: int = 0) -> bool:
-    return any(True for _ in _boundaries(line, dateline_end))
+def _has_boundary(line: str, dateline_end: int = 0, rules: CleaningRules | None = None) -> bool:
+    return any(True for _ in _boundaries(line, dateline_end, rules))
 
 
 def _trimmed(line: str, start: int, end: int, offset: int, kind: str) -> Span | None:
@@ -445,10 +539,13 @@ def _trimmed(line: str, start: int, end: int, offset: int, kind: str) -> Span | 
     return Span(offset + start, offset + end, kind)
 
 
-def _boundaries(line: str, dateline_end: int = 0) -> Iterator[int]:
+def _boundaries(
+    line: str, dateline_end: int = 0, rules: CleaningRules | None = None
+) -> Iterator[int]:
     """Positions just after each sentence end inside one line (the line's end excluded).
 
-    A ۔ before `dateline_end` belongs to the dateline that opens the line, not a sentence end.
+    A ۔ before `dateline_end` belongs to the dateline that opens the line, not a sentence end;
+    nor is a ۔ inside a short bracket ("(ایجنسی۔ 12 مئی)") or, with `rules`, an initial's dot.
     """
     n = len(line)
     i = dateline_end
@@ -459,7 +556,11 @@ def _boundaries(line: str, dateline_end: int = 0) -> Iterator[int]:
         i = mark.start()
         run_end = SENTENCE_MARK_RUN.match(line, i).end()
         run = line[i:run_end]
-        if not _is_boundary(line, i, run_end, run):
+        if (
+            not _is_boundary(line, i, run_end, run)
+            or (run == "۔" and _inside_brackets(line, i))
+            or (rules is not None and run == "۔" and _is_initial(line, i, rules))
+        ):
             i = run_end
             continue
         end = _absorb_closers(line, run_end)
@@ -479,6 +580,42 @@ def _is_boundary(line: str, start: int, end: int, run: str) -> bool:
         # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL.
         return bool(before) and before.isalpha() and (not after or after.isspace())
     return True
+
+
+BRACKET_REACH = 60  # a dateline's bracket (agency, date) is never longer
+
+
+def _inside_brackets(line: str, i: int) -> bool:
+    """Whether the ۔ at `i` is inside a short bracket with text after it before the bracket
+    closes: "(اردو پوائنٹ۔ 13 مارچ)". A ۔ just before the closing bracket ends a sentence."""
+    opened = line.rfind("(", max(0, i - BRACKET_REACH), i)
+    if opened < 0 or line.find(")", opened, i) >= 0:
+        return False
+    closed = line.find(")", i, i + BRACKET_REACH)
+    if closed < 0 or line.find("(", i, closed) >= 0:
+        return False
+    return bool(line[i + 1 : closed].strip(" ۔.\t"))
+
+
+def _is_initial(line: str, i: int, rules: CleaningRules) -> bool:
+    """Whether the ۔ at `i` is the dot of an initial ("ایس۔ جے۔ شنکر"): the word before it is a
+    letter's name and a word follows on the line. A letter name that is also a common word
+    ("کے") counts only right after another initial."""
+    if not rules.abbreviation_letters or i + 1 >= len(line) or _blank_from(line, i + 1):
+        return False
+    start = i
+    while start > 0 and not line[start - 1].isspace() and line[start - 1] not in "۔(":
+        start -= 1
+    word = line[start:i]
+    if word not in rules.abbreviation_letters:
+        return False
+    if word not in rules.ambiguous_letters:
+        return True
+    before = line[max(0, start - 12) : start].rstrip()
+    if not before.endswith("۔"):
+        return False
+    previous = before[:-1].split()
+    return bool(previous) and previous[-1] in rules.abbreviation_letters
 
 
 def _absorb_closers(line: str, i: int) -> int:

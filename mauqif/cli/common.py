@@ -62,12 +62,9 @@ class SkipReport:
 
 
 def units_reporting_skips(segmenter: Segmenter, articles, report: SkipReport):
-    """The units of `articles`; an article with nothing left to annotate goes to `report`."""
-    for article in articles:
-        try:
-            yield from segmenter.stream(article)
-        except InputError as exc:
-            report(exc)
+    """The units of `articles`, each site's repeated lines dropped (`Segmenter.iter_units`); an
+    article with nothing left to annotate goes to `report`."""
+    yield from segmenter.iter_units(articles, on_error=report)
 
 
 # ---- options ------------------------------------------------------------------------------------
