@@ -32,6 +32,7 @@ from mauqif.annotate.studio.config import (
 )
 from mauqif.annotate.studio.pull import _claim, slug
 from mauqif.annotate.studio.push import lowest_confidence, mentions_version, prediction, task
+from mauqif.annotate.studio.results import uncertainty_score
 from mauqif.annotate.studio.server import (
     OFFLINE_ENV,
     Credentials,
@@ -215,7 +216,8 @@ def test_a_model_prediction_scores_its_least_sure_answer(schema):
         "sentiment_proba": {"positive": 0.6, "negative": 0.1, "neutral": 0.3},
     }
     pred = prediction(UNIT, schema, "v1", predicted)
-    assert pred["score"] == pytest.approx(0.4)  # north_korea's best guess is the least sure
+    # north_korea's two best answers are closest (0.4 / 0.3): the least sure question
+    assert pred["score"] == pytest.approx(0.1)
     answers = {
         r["from_name"]: r["value"]["choices"][0] for r in pred["result"] if r["type"] == "choices"
     }
@@ -225,6 +227,7 @@ def test_a_model_prediction_scores_its_least_sure_answer(schema):
     }
     assert LabelInterface(label_config(schema)).validate_prediction(pred)
     assert lowest_confidence({}, {}) == 0.0
+    assert uncertainty_score({}, {}) == 0.0
 
 
 def test_snapshot_names_are_never_reused(tmp_path):

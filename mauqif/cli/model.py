@@ -56,6 +56,14 @@ from mauqif.cli.common import (
     help="Party mentions to learn from: found as prediction finds them, or the annotated spans.",
 )
 @click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option(
+    "--lab-weight",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Weight of each sentence of the lab's own exports against one of the sample gold "
+    "(exports/gold). Default: mauqif.model.train.DEFAULT_LAB_WEIGHT (5), chosen by the "
+    "learning-loop benchmark.",
+)
 @schema_option
 @connection_options
 @project_options
@@ -67,6 +75,7 @@ def train(
     folds,
     mentions,
     no_learning_curve,
+    lab_weight,
     schema_path,
     url,
     api_key,
@@ -86,6 +95,8 @@ def train(
     Example:
 
         mauqif train --data exports/gold --promote auto
+
+        mauqif train --from-studio --lab-weight 3
     """
     schema = load_schema(schema_path)
     paths = list(data)
@@ -94,7 +105,7 @@ def train(
         click.echo(f"pulled {snapshot}", err=True)
         if paths:
             paths.append(snapshot)
-    from mauqif.model.train import DEFAULT_DATA, learned_aliases_line, retrain
+    from mauqif.model.train import DEFAULT_DATA, DEFAULT_LAB_WEIGHT, learned_aliases_line, retrain
 
     report = SkipReport()
     for path in data:
@@ -108,6 +119,7 @@ def train(
         n_folds=folds,
         mentions=mentions,
         with_learning_curve=not no_learning_curve,
+        lab_weight=DEFAULT_LAB_WEIGHT if lab_weight is None else lab_weight,
         on_skip=report,
         log=lambda message: click.echo(message, err=True),
     )

@@ -152,11 +152,10 @@ def test_model_predictions_are_what_annotators_are_served(
         assert spans(newest["result"]) == sorted(
             (m["start"], m["end"], m["party"]) for m in unit["mentions"]
         )
-        lowest = min(
-            [max(d.values()) for d in want["stance_proba"].values()]
-            + [max(want["sentiment_proba"].values())]
+        closest = min(
+            sorted(d.values())[-1] - sorted(d.values())[-2] for d in want["stance_proba"].values()
         )
-        assert newest["score"] == pytest.approx(lowest)
+        assert newest["score"] == pytest.approx(closest)
     # The summary counts the choices of every refreshed task (`rest` is a part of them).
     assert summary.suggested + summary.left_open == summary.refreshed * len(schema.party_ids)
     assert summary.left_open >= open_choices
