@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mauqif.annotate.exceptions import InputError, raise_input_error
-from mauqif.annotate.labels import aggregate, export_files, label_sources_line, read_exports
+from mauqif.annotate.labels import (
+    aggregate,
+    export_files,
+    held_line,
+    label_sources_line,
+    read_exports,
+)
 from mauqif.annotate.schema import Schema, load_schema
 
 from .artifact import REPORT, current_model_dir, load_model, promote, save_model
@@ -76,6 +82,8 @@ def retrain(
     sentences, aggregation = aggregate(table, schema)
     log(f"{len(table)} annotations → {len(sentences)} labelled sentences")
     log(label_sources_line(aggregation))
+    if held_line(table):
+        log(held_line(table))
     dataset = make_dataset(sentences, schema, mentions)
     folds = grouped_folds(dataset, n_folds)
     pipelines = make_pipelines(config, schema.not_source)
