@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from mauqif.annotate.exceptions import InputError, raise_input_error
-from mauqif.annotate.labels import aggregate, export_files, label_sources_line, read_exports
+from mauqif.annotate.labels import (
+    aggregate,
+    export_files,
+    held_line,
+    label_sources_line,
+    read_exports,
+)
 from mauqif.annotate.schema import Schema, load_schema
 
 from .artifact import REPORT, current_model_dir, load_model, promote, save_model
@@ -127,6 +133,8 @@ def retrain(
             f"{weighting['lab_sentences']} lab sentences weigh {lab_weight:g} each against "
             f"{weighting['gold_sentences']} of the sample gold ({gold})"
         )
+    if held_line(table):
+        log(held_line(table))
     dataset = make_dataset(sentences, schema, mentions)
     folds = grouped_folds(dataset, n_folds)
     pipelines = make_pipelines(config, schema.not_source)

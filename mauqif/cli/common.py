@@ -250,6 +250,17 @@ def current_model(model_path: Path | None, schema, *, required: bool = True):
     return path, load_model(path, schema)
 
 
+def echo_changes(changes) -> None:
+    """The annotations someone other than their author changed, one line each, on stderr."""
+    click.echo(
+        f"{len(changes)} annotation(s) changed by someone other than their author, left out of "
+        "agreement and of the majority until a lead confirms them (mauqif team confirm ID):",
+        err=True,
+    )
+    for change in changes:
+        click.echo(f"  {change.line()}", err=True)
+
+
 # ---- news intake: web inputs and near-duplicates ------------------------------------------------
 
 

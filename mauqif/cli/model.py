@@ -136,10 +136,16 @@ def train(
 def _pull(url, api_key, home, data_dir, project_id, title, schema) -> Path:
     """Pull a fresh snapshot of the project into exports/."""
     from mauqif.annotate.studio import pull
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.cli.common import echo_changes
 
-    studio = open_studio(url, api_key, home or Path(".mauqif"), data_dir)
+    home = home or Path(".mauqif")
+    studio = open_studio(url, api_key, home, data_dir)
     project = studio.project(title, project_id)
-    return pull(studio, project, schema, "exports").snapshot
+    result = pull(studio, project, schema, "exports", record_dir=record_directory(home, url))
+    if result.changes:
+        echo_changes(result.changes)
+    return result.snapshot
 
 
 def _fmt(x) -> str:

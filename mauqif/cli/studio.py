@@ -30,6 +30,7 @@ from mauqif.cli.common import (
     current_model,
     dedupe_options,
     drop_near_duplicates,
+    echo_changes,
     home_options,
     intake_options,
     model_option,
@@ -424,11 +425,15 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
     schema = load_schema(schema_path)
     studio_ = open_studio(url, api_key, home, data_dir)
     project = studio_.project(title, project_id)
-    result = pull(studio_, project, schema, out_dir)
+    from mauqif.annotate.studio.tampering import record_directory
+
+    result = pull(studio_, project, schema, out_dir, record_dir=record_directory(home, url))
     if result.verdicts:
         click.echo(f"{result.verdicts} reviewers' verdicts brought back as ground truth")
     click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
     click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
+    if result.changes:
+        echo_changes(result.changes)
     if result.unknown:
         click.echo(
             f"{result.unknown} annotations have choices the schema does not know; they are kept in the "

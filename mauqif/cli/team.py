@@ -83,25 +83,79 @@ def team_add(emails, url, api_key, home, data_dir, invite):
 @connection_options
 @project_options
 def team_list(url, api_key, home, data_dir, project_id, title):
-    """The members with their submitted, skipped and pending tasks in the project.
+    """The members with their submitted, skipped and pending tasks in the project, and the
+    annotations someone other than their author changed.
 
     Pending: tasks not yet finished (given the project's overlap) that the member has neither
-    submitted nor skipped.
+    submitted nor skipped. Changed: others' annotations the member changed or took over (Label
+    Studio lets any member do it); each is listed below the table until a lead confirms it
+    (`mauqif team confirm`).
 
     Example:
 
         mauqif team list --title "stance 2025"
     """
-    from mauqif.annotate.studio.team import team_counts
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.annotate.studio.team import team_report
 
     studio = open_studio(url, api_key, home, data_dir)
     project = studio.project(title, project_id)
-    rows = team_counts(studio, project.id)
+    report = team_report(studio, project.id, record_directory(home, url))
+    rows = report.rows
     click.echo(f"project {project.id} {project.title!r}")
     width = max([9, *(len(r.email) for r in rows)])
-    click.echo(f"{'annotator':{width}} {'submitted':>9} {'skipped':>8} {'pending':>8}")
+    click.echo(
+        f"{'annotator':{width}} {'submitted':>9} {'skipped':>8} {'pending':>8} {'changed':>8}"
+    )
     for r in rows:
-        click.echo(f"{r.email:{width}} {r.submitted:9d} {r.skipped:8d} {r.pending:8d}")
+        changed = report.changed.get(r.email, 0)
+        click.echo(f"{r.email:{width}} {r.submitted:9d} {r.skipped:8d} {r.pending:8d} {changed:8d}")
+    if report.changes:
+        click.echo(
+            f"{len(report.changes)} annotation(s) changed by someone other than their author "
+            "(left out of agreement and of the majority until a lead confirms them):"
+        )
+        for change in report.changes:
+            click.echo(f"  {change.line()}")
+
+
+@team.command("confirm")
+@click.argument("annotation_ids", nargs=-1, required=True, type=int)
+@connection_options
+@click.option(
+    "--project",
+    "project_id",
+    type=int,
+    default=None,
+    help="The project (needed only to confirm a deletion the record noted).",
+)
+def team_confirm(annotation_ids, url, api_key, home, data_dir, project_id):
+    """Accept annotations someone other than their author changed, as they are now.
+
+    The lead (the account of the API key) saves each one unchanged, so Label Studio names the
+    lead as its last changer: from then on every export, `agreement` and `train` count it
+    again. The record under HOME/record/ keeps who had changed it. To undo the change
+    instead, correct the answer in Label Studio as the lead (that counts as confirmed too).
+
+    Example:
+
+        mauqif team confirm 1234 1240
+    """
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.annotate.studio.team import confirm
+
+    studio = open_studio(url, api_key, home, data_dir)
+    for annotation_id in annotation_ids:
+        done = confirm(studio, annotation_id, project_id, record_directory(home, url))
+        if done.outcome == "already":
+            click.echo(f"annotation {annotation_id}: a lead saved it last; nothing to confirm")
+        elif done.outcome == "deletion confirmed":
+            click.echo(f"annotation {annotation_id}: its deletion is confirmed in the record")
+        else:
+            click.echo(
+                f"annotation {annotation_id}: confirmed as it is (last changed by "
+                f"{done.changed_by}); agreement and train count it again"
+            )
 
 
 @click.command()
@@ -154,7 +208,8 @@ def agreement(
     Krippendorff's alpha (nominal) with a bootstrap confidence interval, Cohen's kappa for each
     pair of annotators, each annotator's agreement with the others' majority, and the label
     pairs most often confused. Skipped annotations and adjudications (a ground-truth answer
-    given after two or more others) are left out.
+    given after two or more others) are left out, and so are annotations someone other than
+    their author changed, until a lead confirms them (`mauqif team confirm`); a note names them.
 
     Reads EXPORTS (Label Studio JSON exports: files or directories, e.g. the gold set or pulled
     snapshots); without any, the project on the server (--project or --title).
@@ -176,11 +231,22 @@ def agreement(
         table = read_exports(exports, schema, report)
         sources = [s["path"] for s in table.attrs.get("exports", [])]
     else:
-        from mauqif.annotate.studio.team import project_tasks
+        from mauqif.annotate.studio.tampering import held, originals, record_directory
+        from mauqif.annotate.studio.team import check_project, current_user
 
         studio = open_studio(url, api_key, home, data_dir)
         project = studio.project(title, project_id)
-        table = labels_table(project_tasks(studio, project.id), schema, users=studio.users())
+        tasks, changes = check_project(studio, project.id, record_directory(home, url), "agreement")
+        table = labels_table(
+            tasks,
+            schema,
+            users=studio.users(),
+            leads=[current_user(studio)["id"]],
+            held=held(changes),
+            originals=originals(changes),
+        )
+        for change in changes:
+            click.echo(f"changed: {change.line()}", err=True)
         table["project"] = str(project.id)
         sources = [f"{studio.url}/projects/{project.id} ({project.title})"]
     result = compute(table, schema, by=by, n_boot=n_boot, seed=seed)
