@@ -241,8 +241,11 @@ def predict(
     --feed and --sitemap included, fetched politely into HOME/cache/), or with --sentences
     JSONL files whose every row is one sentence (`text` required; `context`, `id` and
     `article_id` optional; `id` passed through unchanged; never re-split). One row per
-    sentence: id, article_id, text, mentions, stance {party: label}, stance_proba
-    {party: {label: p}}, sentiment, sentiment_proba {label: p}, model_version.
+    sentence. JSONL keeps answers nested: id, article_id, url, published, text, mentions,
+    stance {party: label}, stance_proba {party: {label: p}}, sentiment, sentiment_proba
+    {label: p}, model_version. Parquet and CSV get flat, typed columns: id, article_id, url,
+    outlet, published (UTC timestamp), text, stance_<party>, p_<party>_<value>, sentiment,
+    p_sentiment_<value>, model_version.
 
     Input is streamed in chunks, so memory stays flat; -j spreads chunks over processes. A file
     that cannot be read is reported and skipped; the others go on, and the command then exits
@@ -263,7 +266,14 @@ def predict(
     from tqdm import tqdm
 
     from mauqif.annotate.tables import infer_format, write_rows
-    from mauqif.model.predict import PREDICTION_COLUMNS, predict_articles, predict_sentences
+    from mauqif.model.predict import (
+        PREDICTION_COLUMNS,
+        flat_columns,
+        flat_rows,
+        flat_types,
+        predict_articles,
+        predict_sentences,
+    )
 
     if jobs == 0:
         raise click.BadParameter(
@@ -303,7 +313,12 @@ def predict(
         rows = predict_rows(
             model, sources, on_skip=report, chunk_size=chunk_size, n_jobs=jobs, progress=bar.update
         )
-        count = write_rows(rows, output, infer_format(output, fmt), PREDICTION_COLUMNS)
+        out_format = infer_format(output, fmt)
+        if out_format == "jsonl":
+            count = write_rows(rows, output, out_format, PREDICTION_COLUMNS)
+        else:  # tables get flat, typed columns
+            columns, types = flat_columns(model), flat_types(model)
+            count = write_rows(flat_rows(rows), output, out_format, columns, types)
     click.echo(f"{count} sentences predicted with model {model.version}", err=True)
     report.finish()
 
