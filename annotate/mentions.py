@@ -13,10 +13,11 @@ matches in layers, each a general rule rather than a list of cases:
    words of five letters or more.
 3. **Initials** spelt out in Urdu letter names (کے سی این اے, این آئی ایس) read as Latin ones and
    matched against the schema's Latin aliases (KCNA, NIS).
-4. **Titles** of officials and state bodies (`[titles]` of the schema): a title attached to a
-   party ("روسی وزیر خارجہ", "جنوبی کوریا کے صدر") is a mention of that party; a bare title takes
-   its country from the context sentence (the same title with its country there, else the one
-   party the context names). A bare person title counts only when no name follows it.
+4. **Titles** of officials and state bodies (`[titles]` of the schema): a title a party owns
+   ("روسی وزیر خارجہ", "جنوبی کوریا کے صدر") is that party's and is found through its mention; a
+   bare title ("وزارت خارجہ کے ترجمان نے کہا") takes its country from the context sentence (the
+   same title owned there, else the one party the context names). A bare person title counts
+   only when no name follows it ("صدر ٹرمپ" is anyone's).
 
 Offsets index the original text; `alias` is the original text of the span.
 """
@@ -76,7 +77,7 @@ def _glue_before(schema: Schema) -> set[str]:
     """Words that may be glued before a name: `GLUE_BEFORE` and the one-word titles of the
     schema ending in a letter that does not join (رہنماکم جونگ ان)."""
     titles = getattr(schema, "titles", None)
-    words = [*(titles.people if titles else ()), *(titles.owned if titles else ())]
+    words = titles.people if titles else ()
     out = {normalize(g) for g in GLUE_BEFORE}
     out |= {w for w in map(_key, words) if " " not in w and w[-1] in NON_JOINING}
     return out
@@ -177,14 +178,9 @@ class MentionFinder:
             spans.append((start, end, pat.parties))
         spans += self._initial_spans(norm, taken)
         spans += self._tolerant_spans(norm, taken)
-        # A title owned by a mention extends it to one span ("جنوبی کوریا کے صدر"); a bare one
-        # resolved from the context is a span of its own.
-        titles = self._titles.spans(norm, spans, lambda: self._context_parties(context))
-        for start, end, parties, owner in titles:
-            if owner is None:
-                spans.append((start, end, parties))
-            else:
-                spans[owner] = (spans[owner][0], end, parties)
+        # A title owned by a mention in the sentence is that mention's party, already found; a
+        # bare one takes its party from the context.
+        spans += self._titles.bare(norm, spans, lambda: self._context_parties(context))
         mentions = []
         for start, end, parties in spans:
             s, e = origin[start], origin[end - 1] + 1
@@ -277,23 +273,19 @@ class MentionFinder:
         return best
 
     def _context_parties(self, context: str) -> tuple[list[str], dict[str, str]]:
-        """(the distinct parties the context names, {title key: party} of its attached titles)."""
+        """(the distinct parties the context names, {title: party} of its owned titles)."""
         if not context or not context.strip():
             return [], {}
         norm = normalize(context)
-        spans = [(s, e, p) for s, e, p, _ in self._plain_spans(norm)]
+        spans = list(self._plain_spans(norm))
         parties = list(dict.fromkeys(p for _, _, ps in spans for p in ps))
-        attached = {}
-        for start, end, ps, _owner in self._titles.spans(norm, spans, lambda: ([], {}), True):
-            if len(ps) == 1:
-                attached.setdefault(_key(norm[start:end]), ps[0])
-        return parties, attached
+        return parties, self._titles.owned(norm, spans)
 
     def _plain_spans(self, norm: str):
         for m in self._combined.finditer(norm):
             pat = self._by_key[_key(m.group("m"))]
             if pat.parties and not pat.near:
-                yield (*m.span("m"), pat.parties, pat)
+                yield (*m.span("m"), pat.parties)
 
 
 class _Titles:
@@ -304,9 +296,7 @@ class _Titles:
         self.people = frozenset(_key(t) for t in (titles.people if titles else ()))
         self.bodies = frozenset(_key(t) for t in (titles.bodies if titles else ()))
         self.modifiers = frozenset(_key(t) for t in (titles.modifiers if titles else ()))
-        self.owned = frozenset(_key(t) for t in (titles.owned if titles else ()))
-        self.both = frozenset(_key(t) for t in (titles.both if titles else ()))
-        every = sorted(self.people | self.bodies | self.owned | self.both, key=len, reverse=True)
+        every = sorted(self.people | self.bodies, key=len, reverse=True)
         self._re = (
             re.compile(
                 r"(?<!\w)(?:"
@@ -319,51 +309,55 @@ class _Titles:
         self._genitive = frozenset(normalize(w) for w in GENITIVE)
         self._after_person = frozenset(normalize(w) for w in AFTER_BARE_PERSON)
 
-    def spans(self, norm: str, mentions: list, context, keys: bool = False) -> list:
-        """(start, end, parties, owner) of the titles of `norm`: owned by the mention
-        `mentions[owner]` ((start, end, parties) in `norm`), or, for a bare title (owner None),
-        with the party `context()` ((parties, {title: party})) settles."""
+    def _titles(self, norm: str, mentions: list):
+        """(start, end, title, words before it less modifiers, owner) of each title of `norm`
+        outside the `mentions` ((start, end, parties)); owner: the index of its owning mention."""
         if self._re is None:
-            return []
-        out = []
-        resolved = None
+            return
         for m in self._re.finditer(norm):
             start, end = m.span()
             if _overlaps(start, end, [(s, e) for s, e, _ in mentions]):
                 continue
-            title = _key(m.group())
-            if title in self.both:
-                if not keys:
-                    resolved = resolved or context()
-                    if len(resolved[0]) == 2 and not mentions:
-                        out.append((start, end, tuple(resolved[0]), None))
-                continue
             before = [(w.start(), w.end(), w.group()) for w in WORD.finditer(norm, 0, start)]
             while before and before[-1][2] in self.modifiers:
                 before.pop()
-            owner = _owner(before, mentions, self._genitive)
-            if owner is not None:
-                out.append((start, end, mentions[owner][2], owner))
-                continue
-            if keys or not self._bare(norm, end, before, title, mentions):
+            yield start, end, _key(m.group()), before, _owner(before, mentions, self._genitive)
+
+    def owned(self, norm: str, mentions: list) -> dict[str, str]:
+        """{title: party} of the titles of `norm` that one party's mention owns."""
+        out: dict[str, str] = {}
+        for _start, _end, title, _before, owner in self._titles(norm, mentions):
+            if owner is not None and len(mentions[owner][2]) == 1:
+                out.setdefault(title, mentions[owner][2][0])
+        return out
+
+    def bare(self, norm: str, mentions: list, context) -> list:
+        """(start, end, parties) of the bare titles of `norm` whose party `context()`
+        ((parties, {title: party}) of the context sentence) settles: the same title owned by a
+        party there, else the one party it names."""
+        out = []
+        resolved = None
+        for start, end, title, before, owner in self._titles(norm, mentions):
+            if owner is not None or not self._bare(norm, end, before, title, mentions):
                 continue
             if resolved is None:
                 resolved = context()
-            parties, attached = resolved
-            party = attached.get(title) or (parties[0] if len(parties) == 1 else None)
+            parties, owned = resolved
+            # the same title, or one of its parts (وزارت خارجہ and وزارت خارجہ کے ترجمان)
+            same = [p for t, p in owned.items() if title.startswith(t) or t.startswith(title)]
+            party = same[0] if same else (parties[0] if len(parties) == 1 else None)
             if party is not None:
-                out.append((start, end, (party,), None))
+                out.append((start, end, (party,)))
         return out
 
     def _bare(self, norm: str, end: int, before: list, title: str, mentions: list) -> bool:
         """A title no country owns: not after a genitive (someone's) or a nisba adjective
-        (امریکی صدر: another country's), and, for a person, with no name after it."""
-        if title in self.owned:
-            return False
+        (امریکی صدر: another country's), nor after a party the sentence names ("روس اور X دونوں
+        میں سرکاری میڈیا"), and, for a person, with no name after it ("صدر ٹرمپ")."""
         if before and (before[-1][2] in self._genitive or _nisba(before[-1][2])):
             return False
-        if any(e <= before[-1][1] for _s, e, _p in mentions if before):
-            return False  # a party named before it may own it ("روس اور X دونوں میں سرکاری میڈیا")
+        if before and any(e <= before[-1][1] for _s, e, _p in mentions):
+            return False
         if title in self.people:
             after = norm[end:].split()
             return bool(after) and after[0] in self._after_person
@@ -429,7 +423,7 @@ def learn_aliases(
     finder = MentionFinder(schema)
     pronouns = frozenset(normalize(p) for p in PRONOUNS)
     t = finder._titles
-    titles = t.people | t.bodies | t.owned | t.modifiers
+    titles = t.people | t.bodies | t.modifiers
     glue = tuple(normalize(g) for g in GLUE_BEFORE if len(g) > 1)
     seen: dict[str, tuple[str, set[str]]] = {}  # key → (first spelling, parties)
     for text, mentions in units:

@@ -70,14 +70,11 @@ class Titles:
     officials, spokespeople and ministries). A title is a mention of the party that owns it in
     the sentence (روسی وزیر خارجہ, جنوبی کوریا کے صدر); a bare one takes its country from the
     context. `people` are persons (a name may follow them: of anyone), `bodies` are institutions;
-    `owned` count only with their owner (فوج is also "troops"); `modifiers` may stand between a
-    country and its title (نائب, سابق …)."""
+    `modifiers` may stand between a country and its title (نائب, سابق …)."""
 
     people: tuple[str, ...] = ()
     bodies: tuple[str, ...] = ()
     modifiers: tuple[str, ...] = ()
-    owned: tuple[str, ...] = ()  # common nouns that are a party's only when it owns them
-    both: tuple[str, ...] = ()  # "both countries": the two parties the context names
 
 
 @dataclass(frozen=True)
@@ -217,8 +214,6 @@ class _Titles(_Item):
     people: list[Text] = []
     bodies: list[Text] = []
     modifiers: list[Text] = []
-    owned: list[Text] = []
-    both: list[Text] = []
 
 
 class _Schema(BaseModel):
@@ -333,8 +328,6 @@ def parse_schema(raw: dict, source: str = "schema") -> Schema:
         tuple(parsed.titles.people),
         tuple(parsed.titles.bodies),
         tuple(parsed.titles.modifiers),
-        tuple(parsed.titles.owned),
-        tuple(parsed.titles.both),
     )
     return Schema(
         topic,

@@ -65,3 +65,52 @@ def test_mention_offsets_survive_normalisation_of_diacritics_and_arabic_letters(
     norm, tokens = tokenize(text, [{"party": "north_korea", "start": 0, "end": 12}])
     assert tokens[0] == frozenset({"north_korea"})
     assert tokens[1:] == ("نے", "کہا")
+
+
+def article_pairs(sentences, finder, article=True):
+    """Pairs of the last of `sentences`, one article in order (each the context of the next)."""
+    frame = pd.DataFrame(
+        {
+            "text": sentences,
+            "context": ["", *sentences[:-1]],
+            "mentions": [finder.find(t) for t in sentences],
+        }
+    )
+    if article:
+        # rows out of order: `index` gives the order in the article
+        frame = frame.assign(article_id="a1", index=range(len(sentences))).iloc[::-1]
+    pairs = pair_frame(views(frame, finder), PARTIES)
+    last = 0 if article else len(sentences) - 1
+    return pairs[pairs["row"] == last].set_index("party")
+
+
+def test_a_pronoun_chain_of_three_sentences_points_to_the_named_speaker(finder):
+    sentences = [
+        "روسی وزیر خارجہ نے ایک بیان جاری کیا۔",
+        "انھوں نے کہا کہ دونوں ملک ساتھ ہیں۔",
+        "انہوں نے مزید کہا کہ یہ دوستی بڑھے گی۔",
+    ]
+    russia = article_pairs(sentences, finder).loc["russia"]
+    assert {"pronoun_speaker", "in_context", "pronoun_context_only"} <= set(russia["cues"].split())
+    assert "xtgt" in russia["context"]
+    # Without the article, only the context sentence is read: it names no party.
+    alone = article_pairs(sentences, finder, article=False).loc["russia"]
+    assert "in_context" not in alone["cues"].split()
+
+
+def test_a_sentence_without_a_speaker_does_not_break_the_chain(finder):
+    sentences = [
+        "جاپان کے وزیر دفاع نے پریس کانفرنس کی۔",
+        "یہ کانفرنس دارالحکومت میں ہوئی۔",
+        "ان کا کہنا تھا کہ یہ تعاون خطرناک ہے۔",
+    ]
+    assert "in_context" in article_pairs(sentences, finder).loc["japan", "cues"].split()
+
+
+def test_a_speaker_who_is_no_party_takes_the_pronoun(finder):
+    sentences = [
+        "جاپان کے وزیر دفاع نے پریس کانفرنس کی۔",
+        "ماہرین نے کہا کہ صورتحال پیچیدہ ہے۔",
+        "انہوں نے مزید کہا کہ یہ تعاون خطرناک ہے۔",
+    ]
+    assert "in_context" not in article_pairs(sentences, finder).loc["japan", "cues"].split()
