@@ -7,9 +7,9 @@ the file or directory it came from), and a line that several *different* stories
 carry is furniture. This is trafilatura's cross-document rule (its `deduplicate` option drops
 a text segment seen more than a few times) made safe for news:
 
-- two pages that share half of their sentence-like lines are copies of one story (an update, a
-  wire story run twice, the same file read twice), not two stories: their shared lines prove
-  nothing, and `dedupe` deals with copies;
+- two pages that share half of their sentence-like lines (two at least, unless that is all they
+  have) are copies of one story (an update, a wire story run twice, the same file read twice),
+  not two stories: their shared lines prove nothing, and `dedupe` deals with copies;
 - a short or unpunctuated line (a label, a prompt, a headline in a list) is furniture once two
   different stories carry it; a sentence-like line (a disclaimer, a "follow us" sentence) only
   once three do, since an outlet may reuse one background sentence in two stories.
@@ -93,8 +93,13 @@ def repeated_lines(pages: Sequence[Iterable[str]], rules: RepeatRules | None = N
         pair = (a, b) if a < b else (b, a)
         if pair not in copies:
             shared = len(body[a] & body[b])
-            smaller = min(len(body[a]), len(body[b]))
-            copies[pair] = shared > 0 and shared >= rules.copy_share * smaller
+            smaller, larger = sorted((len(body[a]), len(body[b])))
+            # One shared sentence (a disclaimer) makes no copy unless it is all either page has.
+            copies[pair] = (
+                shared > 0
+                and shared >= rules.copy_share * smaller
+                and (shared >= 2 or shared == larger)
+            )
         return copies[pair]
 
     found = set()
