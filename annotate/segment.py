@@ -75,6 +75,7 @@ class StructureRules:
     headline_words: frozenset[str]
     final_verbs: frozenset[str] = frozenset()
     continuation_words: frozenset[str] = frozenset()
+    related_list_min_items: int = 0  # 0: off
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
                 headline_words=frozenset(structure["headline_words"]),
                 final_verbs=frozenset(structure.get("final_verbs", ())),
                 continuation_words=frozenset(structure.get("continuation_words", ())),
+                related_list_min_items=int(structure.get("related_list_min_items", 0)),
             ),
             max_unit_chars=max_unit_chars,
             prompts=PromptRules(
@@ -253,7 +255,10 @@ def furniture_reason(line: str, rules: CleaningRules) -> str | None:
         return "prompt"
     if short:
         pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
-        if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
+        # A piece without Arabic script (a date or a name in Latin letters) is furniture too.
+        if len(pieces) > 1 and all(
+            _matching_family(p.strip(), rules) or not ARABIC_SCRIPT.search(p) for p in pieces
+        ):
             return "furniture_pieces"
     return None
 
@@ -397,6 +402,8 @@ def _mark_structural_furniture(
                     for j in run:
                         reasons[j] = "between_furniture"
                 run = []
+    if structure.related_list_min_items:
+        _mark_related_lists(lines, reasons, present, rules)
     if structure.drop_trailing_bylines:
         trailing: list[int] = []
         for i in reversed(present):
@@ -407,6 +414,38 @@ def _mark_structural_furniture(
                     reasons[j] = "trailing_byline"
                 break
             trailing.append(i)
+
+
+RELATED_HEADER_WORDS = 4  # "یہ بھی پڑھیں", "متعلقہ خبریں": a header, not a read-also headline
+
+
+def _mark_related_lists(
+    lines: list[str], reasons: list[str | None], present: list[int], rules: CleaningRules
+) -> None:
+    """The headlines listed under a related-stories header ("متعلقہ خبریں" alone on its line):
+    a run of at least `related_list_min_items` headline-shaped lines (short, no full stop)."""
+    structure = rules.structure
+    k = 0
+    while k < len(present):
+        i = present[k]
+        k += 1
+        if reasons[i] != "read_also" or len(_words(lines[i], RELATED_HEADER_WORDS + 1)) > (
+            RELATED_HEADER_WORDS
+        ):
+            continue
+        run = []
+        while k < len(present):
+            j = present[k]
+            line = lines[j]
+            if reasons[j] is not None or len(line) >= rules.short_line_chars:
+                break
+            if _ends_sentence(line, "۔.") or rules.caption_marker.search(line):
+                break
+            run.append(j)
+            k += 1
+        if len(run) >= structure.related_list_min_items:
+            for j in run:
+                reasons[j] = "related_list"
 
 
 def clean_text(text: str, rules: CleaningRules, site_lines: Collection[str] = ()) -> str:

@@ -144,6 +144,23 @@ def test_a_papers_staff_desks_initials_and_photo_credits_are_furniture(line):
     assert furniture_reason(line, RULES) is not None
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["وادی اردو  |  Jun 3, 2025", "Author: سلیم اختر", "تبصرے بند ہیں۔", "مقبول ترین", "اشتہار"],
+)
+def test_bylines_dates_in_latin_letters_and_closed_comment_boxes_are_furniture(line):
+    assert furniture_reason(line, RULES) is not None
+
+
+def test_the_headlines_listed_under_a_related_stories_header_are_furniture():
+    related = ["شہر میں بارش کا امکان", "کسانوں کا احتجاج جاری", "کیا امتحان ملتوی ہوں گے؟"]
+    text = "\n".join(["بارش ہوئی۔", "متعلقہ خبریں", *related, "سڑکیں بند ہیں۔"])
+    assert texts(text) == ["بارش ہوئی۔", "سڑکیں بند ہیں۔"]
+    # Under a box's header at the top, the article's own headline and sub-title stay.
+    own = "مقبول خبریں\nشہر میں شدید بارش\nکئی علاقے زیر آب\nبارش ہوئی۔"
+    assert texts(own) == ["شہر میں شدید بارش", "کئی علاقے زیر آب", "بارش ہوئی۔"]
+
+
 def test_a_caption_that_says_what_the_picture_shows_stays():
     assert furniture_reason("تصویر: دریا کے کنارے سیلاب زدگان", RULES) is None
 
