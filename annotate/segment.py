@@ -303,9 +303,12 @@ def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
     )
 
 
+PROMPT_CHARS_PER_WORD = 12  # a line longer than this per allowed word has too many words
+
+
 def _is_prompt(line: str, prompts: PromptRules) -> bool:
     """An app, comment, share, login or subscribe prompt, or a form's label (see PromptRules)."""
-    if not prompts.max_words:
+    if not prompts.max_words or len(line) > PROMPT_CHARS_PER_WORD * prompts.max_words:
         return False
     words = _words(line, prompts.max_words + 1)
     if not words or len(words) > prompts.max_words:
