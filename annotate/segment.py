@@ -619,9 +619,24 @@ def _is_boundary(line: str, start: int, end: int, run: str) -> bool:
     if before.isdigit() and after.isdigit():
         return False  # 3.5, 3۔5
     if run == ".":
-        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL.
-        return bool(before) and before.isalpha() and (not after or after.isspace())
+        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL, nor
+        # after an initial or a title ("S. Kumar", "Dr. Khan").
+        if not (before and before.isalpha() and (not after or after.isspace())):
+            return False
+        word = LATIN_WORD_BEFORE.search(line, max(0, start - 8), start)
+        return not (
+            word
+            and (
+                len(word.group()) == 1
+                and word.group().isupper()
+                or (word.group().lower() in LATIN_TITLES)
+            )
+        )
     return True
+
+
+LATIN_WORD_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]+$")
+LATIN_TITLES = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "lt", "col", "prof"})
 
 
 BRACKET_REACH = 60  # a dateline's bracket (agency, date) is never longer

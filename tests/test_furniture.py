@@ -179,6 +179,14 @@ def test_a_letter_name_that_is_a_common_word_still_ends_a_sentence():
         "انہوں نے کہا ہاں جی۔",
         "پھر وہ چلے گئے۔",
     ]
+    assert texts("وہ کل شام واپس آئی۔ اگلا جملہ۔") == ["وہ کل شام واپس آئی۔", "اگلا جملہ۔"]
+
+
+def test_a_latin_initial_or_title_does_not_end_a_sentence():
+    assert texts("وزیر S. Kumar اور Dr. Rao نے دورہ کیا۔ اگلا جملہ۔") == [
+        "وزیر S. Kumar اور Dr. Rao نے دورہ کیا۔",
+        "اگلا جملہ۔",
+    ]
 
 
 def test_a_dot_inside_a_dateline_bracket_does_not_end_the_sentence():
