@@ -146,9 +146,18 @@ def test_a_papers_staff_desks_initials_and_photo_credits_are_furniture(line):
 
 @pytest.mark.parametrize(
     "line",
-    ["وادی اردو  |  Jun 3, 2025", "Author: سلیم اختر", "تبصرے بند ہیں۔", "مقبول ترین", "اشتہار"],
+    [
+        "وادی اردو  |  Jun 3, 2025",
+        "Author: سلیم اختر",
+        "رپورٹر: سلیم اختر",
+        "تبصرے بند ہیں۔",
+        "مقبول ترین",
+        "اشتہار",
+        "2,481 بار پڑھا گیا",
+        "پڑھنے کا وقت: 4 منٹ",
+    ],
 )
-def test_bylines_dates_in_latin_letters_and_closed_comment_boxes_are_furniture(line):
+def test_bylines_latin_dates_read_counts_and_closed_comment_boxes_are_furniture(line):
     assert furniture_reason(line, RULES) is not None
 
 
