@@ -81,6 +81,23 @@ def test_two_copies_of_one_story_are_not_furniture_to_each_other(segmenter):
     assert units["p0"] == units["p1"] and SLOGAN in units["p0"]  # dedupe deals with copies
 
 
+def test_a_wire_story_two_sites_edited_keeps_its_shared_headline(segmenter, tmp_path):
+    headline = "شہر میں شدید بارش سے نظام زندگی مفلوج"
+    body = [
+        "محکمہ موسمیات کے مطابق شہر میں گزشتہ رات سے وقفے وقفے سے بارش جاری ہے۔",
+        "نشیبی علاقوں میں پانی گھروں میں داخل ہو گیا اور کئی سڑکیں بند کر دی گئیں۔",
+        "انتظامیہ نے شہریوں کو غیر ضروری طور پر گھروں سے نہ نکلنے کی ہدایت کی ہے۔",
+    ]
+    edited = [line.replace("شہر", "صوبائی دارالحکومت") for line in body]
+    folder = tmp_path / "mixed"  # no URL: the two sites' pages are one group
+    pages = [
+        Article(id=f"p{i}", text="\n".join([headline, *lines]), source=str(folder / f"{i}.txt"))
+        for i, lines in enumerate([body, edited])
+    ]
+    units = unit_texts(segmenter, pages)
+    assert units["p0"][0] == headline and units["p1"][0] == headline
+
+
 def test_a_repeated_sentence_needs_three_stories_a_short_line_two():
     sentence = "ہماری ویب سائٹ پر شائع ہونے والی ہر خبر کی ذمہ داری ادارے پر عائد ہوتی ہے۔"
     pages = [[sentence, "آج کا موسم", *story.split("۔ ")] for story in STORIES]
