@@ -75,6 +75,7 @@ class StructureRules:
     headline_words: frozenset[str]
     final_verbs: frozenset[str] = frozenset()
     continuation_words: frozenset[str] = frozenset()
+    related_list_min_items: int = 0  # 0: off
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
                 headline_words=frozenset(structure["headline_words"]),
                 final_verbs=frozenset(structure.get("final_verbs", ())),
                 continuation_words=frozenset(structure.get("continuation_words", ())),
+                related_list_min_items=int(structure.get("related_list_min_items", 0)),
             ),
             max_unit_chars=max_unit_chars,
             prompts=PromptRules(
@@ -253,7 +255,10 @@ def furniture_reason(line: str, rules: CleaningRules) -> str | None:
         return "prompt"
     if short:
         pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
-        if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
+        # A piece without Arabic script (a date or a name in Latin letters) is furniture too.
+        if len(pieces) > 1 and all(
+            _matching_family(p.strip(), rules) or not ARABIC_SCRIPT.search(p) for p in pieces
+        ):
             return "furniture_pieces"
     return None
 
@@ -298,9 +303,12 @@ def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
     )
 
 
+PROMPT_CHARS_PER_WORD = 12  # a line longer than this per allowed word has too many words
+
+
 def _is_prompt(line: str, prompts: PromptRules) -> bool:
     """An app, comment, share, login or subscribe prompt, or a form's label (see PromptRules)."""
-    if not prompts.max_words:
+    if not prompts.max_words or len(line) > PROMPT_CHARS_PER_WORD * prompts.max_words:
         return False
     words = _words(line, prompts.max_words + 1)
     if not words or len(words) > prompts.max_words:
@@ -397,6 +405,8 @@ def _mark_structural_furniture(
                     for j in run:
                         reasons[j] = "between_furniture"
                 run = []
+    if structure.related_list_min_items:
+        _mark_related_lists(lines, reasons, present, rules)
     if structure.drop_trailing_bylines:
         trailing: list[int] = []
         for i in reversed(present):
@@ -407,6 +417,38 @@ def _mark_structural_furniture(
                     reasons[j] = "trailing_byline"
                 break
             trailing.append(i)
+
+
+RELATED_HEADER_WORDS = 4  # "یہ بھی پڑھیں", "متعلقہ خبریں": a header, not a read-also headline
+
+
+def _mark_related_lists(
+    lines: list[str], reasons: list[str | None], present: list[int], rules: CleaningRules
+) -> None:
+    """The headlines listed under a related-stories header ("متعلقہ خبریں" alone on its line):
+    a run of at least `related_list_min_items` headline-shaped lines (short, no full stop)."""
+    structure = rules.structure
+    k = 0
+    while k < len(present):
+        i = present[k]
+        k += 1
+        if reasons[i] != "read_also" or len(_words(lines[i], RELATED_HEADER_WORDS + 1)) > (
+            RELATED_HEADER_WORDS
+        ):
+            continue
+        run = []
+        while k < len(present):
+            j = present[k]
+            line = lines[j]
+            if reasons[j] is not None or len(line) >= rules.short_line_chars:
+                break
+            if _ends_sentence(line, "۔.") or rules.caption_marker.search(line):
+                break
+            run.append(j)
+            k += 1
+        if len(run) >= structure.related_list_min_items:
+            for j in run:
+                reasons[j] = "related_list"
 
 
 def clean_text(text: str, rules: CleaningRules, site_lines: Collection[str] = ()) -> str:
@@ -577,9 +619,24 @@ def _is_boundary(line: str, start: int, end: int, run: str) -> bool:
     if before.isdigit() and after.isdigit():
         return False  # 3.5, 3۔5
     if run == ".":
-        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL.
-        return bool(before) and before.isalpha() and (not after or after.isspace())
+        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL, nor
+        # after an initial or a title ("S. Kumar", "Dr. Khan").
+        if not (before and before.isalpha() and (not after or after.isspace())):
+            return False
+        word = LATIN_WORD_BEFORE.search(line, max(0, start - 8), start)
+        return not (
+            word
+            and (
+                len(word.group()) == 1
+                and word.group().isupper()
+                or (word.group().lower() in LATIN_TITLES)
+            )
+        )
     return True
+
+
+LATIN_WORD_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]+$")
+LATIN_TITLES = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "lt", "col", "prof"})
 
 
 BRACKET_REACH = 60  # a dateline's bracket (agency, date) is never longer

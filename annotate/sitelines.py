@@ -7,9 +7,11 @@ the file or directory it came from), and a line that several *different* stories
 carry is furniture. This is trafilatura's cross-document rule (its `deduplicate` option drops
 a text segment seen more than a few times) made safe for news:
 
-- two pages that share half of their sentence-like lines are copies of one story (an update, a
-  wire story run twice, the same file read twice), not two stories: their shared lines prove
-  nothing, and `dedupe` deals with copies;
+- two pages that share half of their sentence-like lines (two at least, unless that is all they
+  have) are copies of one story (an update, a wire story run twice, the same file read twice),
+  not two stories: their shared lines prove nothing, and `dedupe` deals with copies; so are two
+  pages whose other sentences share most of their word pairs (a wire story another site
+  edited);
 - a short or unpunctuated line (a label, a prompt, a headline in a list) is furniture once two
   different stories carry it; a sentence-like line (a disclaimer, a "follow us" sentence) only
   once three do, since an outlet may reuse one background sentence in two stories.
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
+from .dedupe import shingles
 from .normalize import normalize
 
 SPACE_RUN = re.compile(r"\s+")
@@ -38,12 +41,16 @@ class RepeatRules:
     """`min_pages`: different stories that must carry a short line for it to be furniture;
     `sentence_min_pages`: the same for a sentence-like line (`sentence_min_words` words or more,
     ending a sentence); `copy_share`: the share of the smaller page's sentence-like lines two
-    pages must share to be copies of one story; `max_chars`: longer lines are never counted."""
+    pages must share to be copies of one story, or else the Jaccard similarity (`copy_jaccard`)
+    or containment (`copy_containment`) of the word pairs of their sentence-like lines (a wire
+    story lightly edited by a second site); `max_chars`: longer lines are never counted."""
 
     min_pages: int = 2
     sentence_min_pages: int = 3
     sentence_min_words: int = 8
     copy_share: float = 0.5
+    copy_jaccard: float = 0.4
+    copy_containment: float = 0.6
     max_chars: int = 300
 
 
@@ -89,12 +96,29 @@ def repeated_lines(pages: Sequence[Iterable[str]], rules: RepeatRules | None = N
     body = [{k for k in page if _sentence_like(k, rules)} for page in keys]
     copies: dict[tuple[int, int], bool] = {}
 
+    def similar(a: int, b: int) -> bool:
+        # The sentences one page has and the other lacks word for word: a disclaimer both
+        # carry says nothing of their stories.
+        x = set().union(*(shingles(line) for line in body[a] - body[b]))
+        y = set().union(*(shingles(line) for line in body[b] - body[a]))
+        if not x or not y:
+            return False
+        shared = len(x & y)
+        return shared >= rules.copy_jaccard * len(x | y) or shared >= rules.copy_containment * min(
+            len(x), len(y)
+        )
+
     def are_copies(a: int, b: int) -> bool:
         pair = (a, b) if a < b else (b, a)
         if pair not in copies:
             shared = len(body[a] & body[b])
-            smaller = min(len(body[a]), len(body[b]))
-            copies[pair] = shared > 0 and shared >= rules.copy_share * smaller
+            smaller, larger = sorted((len(body[a]), len(body[b])))
+            # One shared sentence (a disclaimer) makes no copy unless it is all either page has.
+            copies[pair] = (
+                shared > 0
+                and shared >= rules.copy_share * smaller
+                and (shared >= 2 or shared == larger)
+            ) or similar(a, b)
         return copies[pair]
 
     found = set()

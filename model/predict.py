@@ -103,9 +103,12 @@ def _article_chunks(articles: Iterator[Article], max_chars: int) -> Iterator[lis
 
 def _article_chunk(model: Model, articles: list[Article]) -> tuple[list[dict], list[InputError]]:
     segmenter = model.segmenter()
-    errors: list[InputError] = []
-    # Segmented together, as `mauqif sentences` does: a site's repeated lines are furniture.
-    units = list(segmenter.iter_units(articles, on_error=errors.append))
+    units, errors = [], []
+    for article in articles:
+        try:
+            units.extend(segmenter.units(article))
+        except InputError as exc:
+            errors.append(exc)
     return prediction_rows(model, units, [u["sentence_id"] for u in units]), errors
 
 
