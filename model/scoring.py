@@ -35,6 +35,7 @@ from mauqif.annotate.schema import SENTIMENT_TAG, Schema, stance_tag
 from .evaluate import label_or_none, score_labels
 from .exceptions import ModelError
 from .model import Model
+from .thresholds import preselection_figures
 
 LABEL_STUDIO, JSONL = "Label Studio export", "JSONL label rows"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -54,6 +55,8 @@ class ModelEvaluation:
     errors: list[dict]
     sources: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # What push would pre-select under the model's thresholds (`preselection`).
+    preselection: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """JSON-ready (NaN becomes null)."""
@@ -67,6 +70,7 @@ class ModelEvaluation:
                 "notes": self.notes,
                 "figures": self.figures,
                 "errors": self.errors,
+                "preselection": self.preselection,
             }
         )
 
@@ -184,7 +188,28 @@ def evaluate_model(model: Model, labelled: pd.DataFrame) -> ModelEvaluation:
         units=len(labelled),
         figures=figures,
         errors=prediction_errors(labelled, predicted, schema),
+        preselection=preselection(labelled, predicted, model),
     )
+
+
+def preselection(labelled: pd.DataFrame, predicted: pd.DataFrame, model: Model) -> dict:
+    """The figures of what push would pre-select (`thresholds.preselection_figures` under the
+    model's `stance_thresholds`): "pre-selected favor/against that are right" (`precision`) and
+    "gold favor/against pre-selected right" (`gold_polar_recall`), with the thresholds."""
+    parties = model.schema.party_ids
+    gold = [
+        label_or_none(v)
+        for v in labelled[[stance_tag(p) for p in parties]].to_numpy(dtype=object).ravel()
+    ]
+    said = [row[p] for row in predicted["stance"] for p in parties]
+    sure = [
+        proba[p][row[p]]
+        for row, proba in zip(predicted["stance"], predicted["stance_proba"], strict=True)
+        for p in parties
+    ]
+    thresholds = model.stance_thresholds
+    figures = preselection_figures(gold, said, sure, thresholds, model.schema.polar)
+    return {"thresholds": thresholds, **figures}
 
 
 def prediction_errors(labelled: pd.DataFrame, predicted: pd.DataFrame, schema: Schema) -> list:
