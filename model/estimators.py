@@ -681,10 +681,13 @@ class CueTokens(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     dtype : dtype of the matrix, default float32.
+    value : the entry of a token present, default 1 (the binary matrix). A larger value lets
+        the cues weigh more against the TF-IDF blocks under the same regularisation.
     """
 
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype=np.float32, value=1.0):
         self.dtype = dtype
+        self.value = value
 
     def fit(self, X, y=None):
         counts = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True).fit(_texts(X))
@@ -702,7 +705,11 @@ class CueTokens(TransformerMixin, BaseEstimator):
             columns.extend(found)
             indptr.append(len(columns))
         matrix = sp.csr_matrix(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=np.int64), indptr),
+            (
+                np.full(len(columns), self.value, dtype=self.dtype),
+                np.asarray(columns, dtype=np.int64),
+                indptr,
+            ),
             shape=(len(indptr) - 1, len(self.vocabulary_)),
         )
         matrix.sort_indices()

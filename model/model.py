@@ -220,6 +220,17 @@ class Model:
         return float(self.manifest.get("min_confidence", self.config.min_confidence))
 
     @property
+    def stance_thresholds(self) -> dict[str, float]:
+        """{stance value: the least probability at which push pre-selects it}: the manifest's
+        `stance_thresholds` (chosen on training's cross-validation so that a pre-selected polar
+        value is right often enough, `model.thresholds`), `min_confidence` for a value it lacks."""
+        chosen = self.manifest.get("stance_thresholds") or {}
+        floor = self.min_confidence
+        return {
+            str(value): float(chosen.get(str(value), floor)) for value in self.schema.stance_values
+        }
+
+    @property
     def stance_labels(self) -> list[str]:
         return [str(c) for c in self.pipelines["stance"].classes_]
 

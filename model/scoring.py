@@ -42,6 +42,7 @@ from mauqif.annotate.schema import SENTIMENT_TAG, Schema, stance_tag
 from .evaluate import label_or_none, score_labels
 from .exceptions import ModelError
 from .model import Model
+from .thresholds import preselection_figures
 
 LABEL_STUDIO, JSONL = "Label Studio export", "JSONL label rows"
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -63,6 +64,8 @@ class ModelEvaluation:
     notes: list[str] = field(default_factory=list)
     # `error_table`: the wrong (unit, party) pairs by kind of error.
     error_kinds: dict = field(default_factory=dict)
+    # What push would pre-select under the model's thresholds (`preselection`).
+    preselection: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """JSON-ready (NaN becomes null)."""
@@ -77,6 +80,7 @@ class ModelEvaluation:
                 "figures": self.figures,
                 "error_kinds": self.error_kinds,
                 "errors": self.errors,
+                "preselection": self.preselection,
             }
         )
 
@@ -215,7 +219,28 @@ def evaluate_model(
         figures=figures,
         errors=errors,
         error_kinds=error_table(classified, schema),
+        preselection=preselection(labelled, predicted, model),
     )
+
+
+def preselection(labelled: pd.DataFrame, predicted: pd.DataFrame, model: Model) -> dict:
+    """The figures of what push would pre-select (`thresholds.preselection_figures` under the
+    model's `stance_thresholds`): "pre-selected favor/against that are right" (`precision`) and
+    "gold favor/against pre-selected right" (`gold_polar_recall`), with the thresholds."""
+    parties = model.schema.party_ids
+    gold = [
+        label_or_none(v)
+        for v in labelled[[stance_tag(p) for p in parties]].to_numpy(dtype=object).ravel()
+    ]
+    said = [row[p] for row in predicted["stance"] for p in parties]
+    sure = [
+        proba[p][row[p]]
+        for row, proba in zip(predicted["stance"], predicted["stance_proba"], strict=True)
+        for p in parties
+    ]
+    thresholds = model.stance_thresholds
+    figures = preselection_figures(gold, said, sure, thresholds, model.schema.polar)
+    return {"thresholds": thresholds, **figures}
 
 
 def prediction_errors(labelled: pd.DataFrame, predicted: pd.DataFrame, schema: Schema) -> list:

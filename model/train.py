@@ -28,6 +28,7 @@ from .exceptions import ArtifactError, ModelError
 from .model import make_dataset, model_from
 from .pipeline import ModelConfig, make_pipelines
 from .report import render_report
+from .thresholds import cross_validated_thresholds
 
 PROMOTE_CHOICES = ("auto", "always", "never")
 DEFAULT_DATA = (Path("exports/gold"), Path("exports/snapshots"))
@@ -153,6 +154,9 @@ def retrain(
     if with_learning_curve:
         log("learning curve")
         evaluation.learning_curve = learning_curve(dataset, pipelines, folds)
+    log("choosing the pre-selection thresholds on the same folds")
+    chosen = cross_validated_thresholds(dataset, pipelines, folds, config.min_confidence)
+    log(thresholds_line(chosen))
     log("fitting the new model on all labels")
     model = model_from(dataset, pipelines, config)
     promoted, decision = _decide(promote_mode, evaluation, current_version)
@@ -168,6 +172,7 @@ def retrain(
         n_sentences=len(sentences),
         n_articles=len(set(dataset.groups)),
         created_at=created_at,
+        thresholds=chosen,
     )
     extra = {
         "training_data": {
@@ -182,6 +187,8 @@ def retrain(
             "weights": weighting,
         },
         "evaluation": _summary(evaluation, len(folds)),
+        "stance_thresholds": chosen["stance_thresholds"],
+        "thresholds": _finite({k: v for k, v in chosen.items() if k != "stance_thresholds"}),
         "promotion": {
             "mode": promote_mode,
             "promoted": promoted,
@@ -211,6 +218,20 @@ def learned_aliases_line(learned: dict) -> str:
         return "learned aliases: none (every annotated span is a known alias)"
     parts = "; ".join(f"{party}: {', '.join(aliases)}" for party, aliases in learned.items())
     return f"learned aliases: {parts}"
+
+
+def thresholds_line(chosen: dict) -> str:
+    """One line on the pre-selection thresholds training chose, for its log."""
+    polar = chosen["cross_validation"]
+    shown = ", ".join(
+        f"{value} {'never' if t > 1 else f'{t:.2f}'}"
+        for value, t in chosen["stance_thresholds"].items()
+    )
+    return (
+        f"pre-selection thresholds: {shown}; out of fold, {polar['polar_preselected_right']} of "
+        f"{polar['polar_preselected']} pre-selected favor/against right, "
+        f"{polar['gold_polar_recall']:.2f} of the labelled favor/against pre-selected right"
+    )
 
 
 def _current(models: Path, schema: Schema, notes: list[str]):

@@ -27,7 +27,7 @@ ML backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..schema import MENTIONS_TAG, SENTIMENT_TAG, TEXT_TAG, Schema, stance_tag
@@ -132,9 +132,22 @@ def choice_result(from_name: str, value: str) -> dict:
     }
 
 
-def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: float) -> dict:
+Thresholds = float | Mapping[str, float]
+
+
+def threshold_of(min_confidence: Thresholds, value) -> float:
+    """The least probability at which a stance `value` is pre-selected: `min_confidence` is one
+    number for every value, or {value: threshold} (a model's `stance_thresholds`: a polar value
+    needs more than a neutral one); a value the mapping lacks is always pre-selected."""
+    if isinstance(min_confidence, Mapping):
+        return float(min_confidence.get(str(value), 0.0))
+    return float(min_confidence)
+
+
+def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: Thresholds) -> dict:
     """The parties whose predicted stance is pre-selected: those the model gives at least
-    `min_confidence`. The others are left open for the annotator to decide."""
+    the threshold of the predicted value (`threshold_of`). The others are left open for the
+    annotator to decide."""
     stance = predicted.get("stance") or {}
     proba = predicted.get("stance_proba") or {}
     out = {}
@@ -143,7 +156,7 @@ def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: 
         if value is None:
             continue
         sure = (proba.get(party) or {}).get(value)
-        if sure is None or sure >= min_confidence:
+        if sure is None or sure >= threshold_of(min_confidence, value):
             out[party] = value
     return out
 
@@ -193,7 +206,7 @@ def prediction_result(
     unit: dict,
     answers: dict | None,
     schema: Schema,
-    min_confidence: float = 0.0,
+    min_confidence: Thresholds = 0.0,
     offsets: str = CODE_POINTS,
 ) -> list[dict]:
     """The result list of one prediction for a sentence unit.
@@ -221,7 +234,7 @@ def prediction(
     schema: Schema,
     model_version: str,
     predicted: dict | None = None,
-    min_confidence: float = 0.0,
+    min_confidence: Thresholds = 0.0,
 ) -> dict:
     """One Label Studio prediction for a unit: mention spans, and the model's answers if any
     (a party's stance only when the model is at least `min_confidence` sure of it), with the
