@@ -131,29 +131,31 @@ def _supports(k: int) -> list[tuple[int, ...]]:
 
 
 def adjust(q: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """π on the simplex minimising ‖Mᵀπ − q‖², for stacks: q (..., K), m (..., K, K) or (K, K).
+    """π on the simplex minimising ‖Mᵀπ − q‖², for stacks: q (..., K), m (K, K) or any shape
+    that broadcasts with q's leading dimensions ((draws, K, K) for q (cells, draws, K)).
 
     Exact: the minimum lies on some support S; on S the equality-constrained problem is a small
-    linear (KKT) system, solved for every S at once and the best feasible one kept."""
+    linear (KKT) system, whose matrix depends on M only: it is inverted once per M and support,
+    and the best feasible solution over all supports kept."""
     q = np.asarray(q, dtype=float)
     k = q.shape[-1]
-    m = np.broadcast_to(np.asarray(m, dtype=float), q.shape[:-1] + (k, k))
-    a = np.swapaxes(m, -1, -2)  # q ≈ a @ π
+    a = np.swapaxes(np.asarray(m, dtype=float), -1, -2)  # q ≈ a @ π
     best = np.full(q.shape[:-1], np.inf)
     out = np.full(q.shape, 1.0 / k)
     for support in _supports(k):
         s = list(support)
-        a_s = a[..., :, s]  # (..., K, |S|)
         size = len(s)
-        kkt = np.zeros(q.shape[:-1] + (size + 1, size + 1))
-        kkt[..., :size, :size] = 2 * np.swapaxes(a_s, -1, -2) @ a_s
+        a_s = a[..., :, s]  # (..., K, |S|)
+        a_st = np.swapaxes(a_s, -1, -2)
+        kkt = np.zeros(a.shape[:-2] + (size + 1, size + 1))
+        # A tiny ridge keeps the system regular when columns of M coincide.
+        kkt[..., :size, :size] = 2 * a_st @ a_s + 1e-10 * np.eye(size)
         kkt[..., :size, size] = 1
         kkt[..., size, :size] = 1
-        rhs = np.zeros(q.shape[:-1] + (size + 1,))
-        rhs[..., :size] = 2 * (np.swapaxes(a_s, -1, -2) @ q[..., :, None])[..., 0]
-        rhs[..., size] = 1
-        x = (np.linalg.pinv(kkt) @ rhs[..., None])[..., :size, 0]
-        feasible = (x >= -1e-9).all(axis=-1) & np.isclose(x.sum(axis=-1), 1, atol=1e-6)
+        inverse = np.linalg.inv(kkt)
+        rhs_top = 2 * (a_st @ q[..., :, None])[..., 0]  # (..., |S|)
+        x = (inverse[..., :size, :size] @ rhs_top[..., None])[..., 0] + inverse[..., :size, size]
+        feasible = (x >= -1e-9).all(axis=-1)
         pi = np.zeros(q.shape)
         pi[..., s] = np.clip(x, 0, None)
         residual = (((a @ pi[..., :, None])[..., 0] - q) ** 2).sum(axis=-1)
@@ -163,61 +165,74 @@ def adjust(q: np.ndarray, m: np.ndarray) -> np.ndarray:
     return out / out.sum(axis=-1, keepdims=True)
 
 
-@dataclass(frozen=True)
-class CellStats:
-    """What the estimators need of one sample (one party in one period and group), summed over
-    its rows: `n` rows, `hard[j]` rows predicted j, `soft[j]` the sum of their posteriors of j."""
-
-    n: int
-    hard: np.ndarray
-    soft: np.ndarray
+CELLS_AT_ONCE = 128  # cells adjusted together (memory: cells × draws × K × K)
 
 
-def point(stats: CellStats, rates: Rates | None, method: str) -> np.ndarray:
-    """Estimated shares of each label in the sample."""
+def point_cells(n, hard, soft, rates: Rates | None, method: str) -> np.ndarray:
+    """Estimated shares (cells × K) of each label in each cell: `n` rows per cell, `hard`
+    (cells × K) rows predicted each label, `soft` (cells × K) the sums of their posteriors."""
     if method not in METHODS:
         raise ModelError(f"unknown estimator {method!r}; use one of {', '.join(METHODS)}")
-    if stats.n == 0:
-        return np.full(len(stats.hard), np.nan)
-    q = stats.hard / stats.n if method in ("cc", "acc") else stats.soft / stats.n
+    n = np.asarray(n, dtype=float)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = (np.asarray(hard, float) if method in ("cc", "acc") else np.asarray(soft, float)) / n
     if method in ("cc", "pcc"):
         return q
     if rates is None:
         raise ModelError(f"the {method} estimator needs the model's error rates")
-    return adjust(q, rates.matrix(method == "pacc"))
+    return adjust(np.nan_to_num(q, nan=1 / q.shape[1]), rates.matrix(method == "pacc"))
 
 
-def bootstrap(
-    stats: CellStats,
-    rates: Rates | None,
-    method: str,
-    draws: int = 400,
-    level: float = 0.9,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(low, high) of each label's share at `level`, from `draws` replicates that resample both
-    the sample (its rows' predicted labels, multinomially) and, for the adjusted estimators, the
-    rates (Dirichlet per true value): the interval reflects how few labels M rests on."""
-    k = len(stats.hard)
-    if stats.n == 0:
-        return np.full(k, np.nan), np.full(k, np.nan)
+def bootstrap_cells(
+    n, hard, soft, rates: Rates | None, method: str, draws: int = 400, seed: int = 0
+) -> np.ndarray:
+    """Bootstrap replicates of each cell's shares, (cells × draws × K). Each replicate resamples
+    the cell's rows (their predicted labels, multinomially; the posteriors' mean moves with them)
+    and, for the adjusted estimators, the rates (Dirichlet per true value), so the interval
+    reflects how few labels M rests on as well as how few rows the cell has."""
     rng = np.random.default_rng(seed)
-    hard_share = stats.hard / stats.n
-    resampled = rng.multinomial(stats.n, hard_share / hard_share.sum(), size=draws) / stats.n
-    if method in ("cc", "acc"):
-        q = resampled
-    else:
-        # The posteriors' mean moves as the predicted labels do when rows are resampled.
-        q = np.clip(stats.soft / stats.n + (resampled - hard_share), 0, None)
-        q = q / q.sum(axis=1, keepdims=True)
-    if method in ("cc", "pcc"):
-        shares = q
-    else:
+    n = np.asarray(n, dtype=np.int64)
+    hard = np.asarray(hard, dtype=float)
+    soft = np.asarray(soft, dtype=float)
+    cells, k = hard.shape
+    out = np.empty((cells, draws, k))
+    probabilistic = method in ("pcc", "pacc")
+    for start in range(0, cells, CELLS_AT_ONCE):
+        part = slice(start, min(cells, start + CELLS_AT_ONCE))
+        size = np.maximum(n[part], 1)
+        hard_share = hard[part] / size[:, None]
+        pvals = hard_share / np.maximum(hard_share.sum(axis=1, keepdims=True), 1e-12)
+        resampled = (
+            np.stack([rng.multinomial(m, p, size=draws) for m, p in zip(size, pvals, strict=True)])
+            / size[:, None, None]
+        )
+        if probabilistic:
+            q = soft[part][:, None, :] / size[:, None, None] + (resampled - hard_share[:, None])
+            q = np.clip(q, 0, None)
+            q /= np.maximum(q.sum(axis=2, keepdims=True), 1e-12)
+        else:
+            q = resampled
+        if method in ("cc", "pcc"):
+            out[part] = q
+            continue
         if rates is None:
             raise ModelError(f"the {method} estimator needs the model's error rates")
-        shares = adjust(q, rates.draws(rng, draws, method == "pacc"))
+        out[part] = adjust(q, rates.draws(rng, draws, probabilistic))
+    return out
+
+
+def point(n: int, hard, soft, rates: Rates | None, method: str) -> np.ndarray:
+    """Estimated shares of one sample (see `point_cells`)."""
+    return point_cells([n], [hard], [soft], rates, method)[0]
+
+
+def interval(
+    n: int, hard, soft, rates: Rates | None, method: str, level: float = 0.9, draws: int = 400
+) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) of each share of one sample at `level` (see `bootstrap_cells`)."""
+    samples = bootstrap_cells([n], [hard], [soft], rates, method, draws)[0]
     tail = (1 - level) / 2
-    return np.quantile(shares, tail, axis=0), np.quantile(shares, 1 - tail, axis=0)
+    return np.quantile(samples, tail, axis=0), np.quantile(samples, 1 - tail, axis=0)
 
 
 def saerens_em(

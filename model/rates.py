@@ -108,3 +108,37 @@ def manifest_rates(manifest: dict, where: str | Path = "the model") -> dict[str,
             "(`mauqif train`) and predict again, or give labelled units with --rates-from"
         )
     return {key: Rates.from_dict(value) for key, value in block["by"].items()}
+
+
+MIN_LAB_LABELS = 100  # labelled units of the lab's own from which its rates replace CV's
+
+
+def model_rates(
+    model_dir: str | Path, rates_from=None, schema=None, on_skip=None
+) -> tuple[dict[str, Rates], str, list[str]]:
+    """(rates per question, the model's version, notes) for `trends`: the manifest's
+    cross-validated rates, or, given labelled files `rates_from` (the lab's own annotations the
+    model did not train on), the rates measured on them when they hold at least
+    `MIN_LAB_LABELS` units (else the manifest's, and a note says why)."""
+    from .artifact import load_model, read_manifest, resolve_model_dir
+
+    directory = resolve_model_dir(model_dir)
+    manifest = read_manifest(directory)
+    stored = manifest_rates(manifest, directory)
+    if not rates_from:
+        return stored, manifest["version"], []
+    from mauqif.annotate.exceptions import raise_input_error
+
+    from .scoring import read_labelled
+
+    model = load_model(directory, schema)
+    labelled, _, notes = read_labelled(rates_from, model.schema, on_skip or raise_input_error)
+    trained = set(model.trained_on)
+    held_out = labelled[~labelled["sentence_id"].astype(str).isin(trained)] if trained else labelled
+    if len(held_out) < MIN_LAB_LABELS:
+        notes.append(
+            f"{len(held_out)} labelled units the model did not train on are fewer than "
+            f"{MIN_LAB_LABELS}: the cross-validated rates of the manifest are used"
+        )
+        return stored, manifest["version"], notes
+    return labelled_rates(model, held_out), manifest["version"], notes

@@ -27,6 +27,7 @@ from .evaluate import Evaluation, cross_validate, grouped_folds, learning_curve
 from .exceptions import ArtifactError, ModelError
 from .model import make_dataset, model_from
 from .pipeline import ModelConfig, make_pipelines
+from .rates import RATES_KEY, cv_rates, rates_block
 from .report import render_report
 from .thresholds import cross_validated_thresholds
 
@@ -151,6 +152,8 @@ def retrain(
     log(f"cross-validating {len(candidates)} candidates on {len(folds)} folds grouped by article")
     evaluation = cross_validate(dataset, candidates, folds)
     evaluation.notes[:0] = notes
+    log("error rates for trends: out-of-fold posteriors on the same folds")
+    error_rates = rates_block(cv_rates(dataset, pipelines, folds), len(folds))
     if with_learning_curve:
         log("learning curve")
         evaluation.learning_curve = learning_curve(dataset, pipelines, folds)
@@ -189,6 +192,7 @@ def retrain(
         "evaluation": _summary(evaluation, len(folds)),
         "stance_thresholds": chosen["stance_thresholds"],
         "thresholds": _finite({k: v for k, v in chosen.items() if k != "stance_thresholds"}),
+        RATES_KEY: error_rates,
         "promotion": {
             "mode": promote_mode,
             "promoted": promoted,
