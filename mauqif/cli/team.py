@@ -10,6 +10,7 @@ from mauqif.annotate.schema import load_schema
 from mauqif.cli.common import (
     SkipReport,
     connection_options,
+    home_options,
     open_studio,
     project_options,
     report_option,
@@ -156,6 +157,83 @@ def team_confirm(annotation_ids, url, api_key, home, data_dir, project_id):
                 f"annotation {annotation_id}: confirmed as it is (last changed by "
                 f"{done.changed_by}); agreement and train count it again"
             )
+
+
+@team.group("door")
+def door():
+    """The annotators' door: Label Studio behind nginx, annotators limited to their own work.
+
+    Community Label Studio lets every member read, change, delete and export every answer. The
+    door (Debian's nginx, asking mauqif's checker about each request) lets an annotator log in,
+    label in the stream and read or change their own annotations, and refuses the rest: the
+    task list, other members' answers, exports, settings, deletion. The lead (the account of
+    HOME's API key, and any --lead) passes everywhere. Give annotators the door's address, not
+    Label Studio's (which stays on 127.0.0.1). Refusals are kept in HOME/door/refused.jsonl.
+
+    Example:
+
+        mauqif team door start --host 0.0.0.0 --port 8090
+    """
+
+
+@door.command("start")
+@home_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the door listens.")
+@click.option("--port", type=int, default=None, help="Its port (default: a free one).")
+@click.option("--lead", "leads", multiple=True, help="Another lead's e-mail (repeatable).")
+def door_start(home, data_dir, host, port, leads):
+    """Start the door in front of the local Label Studio (reuses a running one).
+
+    Example:
+
+        mauqif team door start --port 8090 --lead chen@example.org
+    """
+    from mauqif.annotate.studio import LocalStudio, status
+    from mauqif.annotate.studio.door import start_door
+
+    local = LocalStudio(home, data_dir)
+    server = status(local)
+    if not server.running:
+        raise click.ClickException(
+            f"no local Label Studio runs in {local.home}: `mauqif studio start` first"
+        )
+    door_ = start_door(local.home, server.url, host, port, list(leads))
+    click.echo(f"the door is open at {door_.url} (Label Studio behind it: {door_.studio_url})")
+    click.echo(f"Give annotators this address; refusals go to {local.home}/door/refused.jsonl")
+
+
+@door.command("stop")
+@home_options
+def door_stop(home, data_dir):
+    """Stop the door (Label Studio keeps running).
+
+    Example:
+
+        mauqif team door stop
+    """
+    from mauqif.annotate.studio.door import stop_door
+
+    click.echo("the door is stopped" if stop_door(home) else "no door was running")
+
+
+@door.command("status")
+@home_options
+def door_status_command(home, data_dir):
+    """Whether the door runs, and where.
+
+    Example:
+
+        mauqif team door status
+    """
+    from mauqif.annotate.studio.door import door_status
+
+    state = door_status(home)
+    if state is None:
+        click.echo("no door was ever started here")
+    elif state.running:
+        click.echo(f"the door is open at {state.url} (Label Studio: {state.studio_url})")
+    else:
+        raise click.ClickException(state.problem)
 
 
 @click.command()
