@@ -7,14 +7,20 @@ Rules, chosen on real Urdu news (see README, "Segmentation"):
   label-like fragments (a few words, no verb, none of a headline's postpositions) between pieces
   of furniture or after the article's last content (a byline). A headline or sub-heading always
   has a verb or a postposition, so it survives next to furniture;
+- prompts and forms by their shape (`[prompts]`: a short line naming the page's machinery that
+  ends with an imperative or addresses the reader, and reports no one), and the headlines listed
+  under a related-stories header; lines the page's site repeats on its other stories are
+  furniture too, when the caller knows them (`sitelines`, via `pipeline.Segmenter.iter_units`);
 - a dateline ("پیانگ یانگ ۔ 12 مئی (ایجنسی): …") opens the first sentence: its ۔ is not a
   sentence end, and a dateline alone on a line is joined to the line after it;
 - a sentence ends at ۔ ؟ ? ! (or a Latin full stop between letters), never inside a number
-  (15,000 · 3.5 · 3۔5) and never at an ellipsis (... … ۔۔۔);
+  (15,000 · 3.5 · 3۔5), never at an ellipsis (... … ۔۔۔), never at an initial's dot ("ایس۔ جے۔",
+  "S. Kumar") and never inside a short bracket ("(… آن لائن۔ 13 مارچ)");
 - a closing quote or bracket after the full stop belongs to that sentence: Urdu closes with ‘
   (mirrored) or ”, and `’…‘۔` as well as `’…۔‘` keep the mark with their sentence;
 - an unpunctuated short line is a heading or a caption, its own unit; a long line that does not
-  end a sentence is hard-wrapped and continues on the next line;
+  end a sentence is hard-wrapped and continues on the next line, unless it ends with a finite
+  verb ("ہے", "گئے") and the next line does not go on ("کہ", "جو"): a paragraph without its ۔;
 - a unit longer than `max_unit_chars` is cut at the best boundary available (clause punctuation,
   then whitespace, then anywhere outside a character cluster), each piece noted, never dropped;
 - invisible characters that could make the text read differently (bidi controls and the like,
