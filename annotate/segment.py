@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
@@ -86,24 +86,31 @@ class StructureRules:
 
 @dataclass(frozen=True)
 class PromptRules:
-    """A prompt or a form addresses the reader about the page itself, in a few words: a word of
-    the page's machinery (`ui_words`: app, comment, e-mail, channel, link…) with an imperative
-    as its last word (`imperatives`) or a word for the reader (`reader_words`), at most
-    `max_words` words, and none of `report_words` (a sentence that reports someone is news)."""
+    """A prompt or a form addresses the reader about the page itself, in a few words (at most
+    `max_words`, none of `report_words`: a sentence that reports someone is news): a word of the
+    page's machinery (`ui_words`: app, e-mail, comment, login…) with an imperative as its last
+    word (`imperatives`) or a word for the reader (`reader_words`); or a word that names the
+    machinery only in a prompt (`medium_words`: channel, link, video, answer…) with an
+    imperative as its last word."""
 
     max_words: int = 0
     ui_words: tuple[str, ...] = ()
+    medium_words: tuple[str, ...] = ()
     imperatives: frozenset[str] = frozenset()
     reader_words: frozenset[str] = frozenset()
     report_words: frozenset[str] = frozenset()
 
     def __post_init__(self):
-        # Multi-word entries ("ای میل") are matched on the line's words joined by one space.
-        words = sorted(self.ui_words, key=len, reverse=True)
-        pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
-        object.__setattr__(
-            self, "_ui", re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
-        )
+        object.__setattr__(self, "_ui", _any_word(self.ui_words))
+        object.__setattr__(self, "_medium", _any_word(self.medium_words))
+
+
+def _any_word(entries: Iterable[str]) -> re.Pattern:
+    """A regex finding any of `entries` as whole words in words joined by single spaces (an
+    entry of several words, "ای میل", may also be written as one)."""
+    words = sorted(entries, key=len, reverse=True)
+    pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
 
 
 @dataclass(frozen=True)
@@ -181,6 +188,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             prompts=PromptRules(
                 max_words=int(prompts.get("max_words", 0)),
                 ui_words=tuple(prompts.get("ui_words", ())),
+                medium_words=tuple(prompts.get("medium_words", ())),
                 imperatives=frozenset(prompts.get("imperatives", ())),
                 reader_words=frozenset(prompts.get("reader_words", ())),
                 report_words=frozenset(prompts.get("report_words", ())),
@@ -321,9 +329,10 @@ def _is_prompt(line: str, prompts: PromptRules) -> bool:
         return False
     if any(w in prompts.report_words for w in words):
         return False
-    if not prompts._ui.search(" ".join(words)):
-        return False
-    return words[-1] in prompts.imperatives or any(w in prompts.reader_words for w in words)
+    joined = " ".join(words)
+    if words[-1] in prompts.imperatives:
+        return bool(prompts._ui.search(joined) or prompts._medium.search(joined))
+    return any(w in prompts.reader_words for w in words) and bool(prompts._ui.search(joined))
 
 
 def _is_tag_list(line: str, rules: CleaningRules) -> bool:

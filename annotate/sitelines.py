@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from .dedupe import shingles
 from .normalize import normalize
 
 SPACE_RUN = re.compile(r"\s+")
@@ -95,6 +94,8 @@ def repeated_lines(pages: Sequence[Iterable[str]], rules: RepeatRules | None = N
             where[key].append(i)
     body = [{k for k in page if _sentence_like(k, rules)} for page in keys]
     copies: dict[tuple[int, int], bool] = {}
+    # Imported here: `dedupe` brings numpy, which `segment` (importing `line_key`) need not load.
+    from .dedupe import shingles
 
     def similar(a: int, b: int) -> bool:
         # The sentences one page has and the other lacks word for word: a disclaimer both

@@ -137,6 +137,8 @@ def test_prompts_and_forms_are_furniture_by_their_shape(prompt):
         "دونوں ملک رابطے کے لیے ایک نیا چینل قائم کریں گے۔",  # a future, not an imperative
         "حکومت کی ویب سائٹ پر نتائج جاری",  # a headline: no imperative, no reader
         "روس کا جواب",
+        "صدر اپنے وفد کے ساتھ یہاں پہنچے",  # اپنے is reflexive, not the reader
+        "’آپ کو اس کا جواب دینا ہوگا‘",  # a quote may say آپ: an answer is not a form
     ],
 )
 def test_news_about_apps_channels_and_answers_is_not_a_prompt(news):
@@ -189,6 +191,8 @@ def test_the_headlines_listed_under_a_related_stories_header_are_furniture():
 
 def test_a_caption_that_says_what_the_picture_shows_stays():
     assert furniture_reason("تصویر: دریا کے کنارے سیلاب زدگان", RULES) is None
+    assert furniture_reason("سرپرست اعلیٰ: حاجی احمد", RULES) is not None  # a role, a name
+    assert furniture_reason("سابق بانی رہنما مستعفی: جماعت میں بحران", RULES) is None
 
 
 # ---- dots that end no sentence --------------------------------------------------------------
