@@ -383,17 +383,55 @@ def _classified(
             end = [rest.strip() for rest in raw_lines[i:] if rest.strip()]
             break
         lines.append(line)
-        reason = furniture_reason(line, rules) if line else None
-        if (
-            reason is None
-            and site_lines
-            and len(line) <= rules.max_unit_chars
-            and line_key(line) in site_lines
-        ):
-            reason = "repeated_on_site"
-        reasons.append(reason)
+        reasons.append(furniture_reason(line, rules) if line else None)
+    if site_lines:
+        _mark_site_lines(lines, reasons, site_lines, rules)
     _mark_structural_furniture(lines, reasons, rules)
     return lines, reasons, end
+
+
+BODY_MIN_WORDS = 6  # a line that ends a sentence with at least this many words is the story's
+
+
+def _mark_site_lines(
+    lines: list[str], reasons: list[str | None], site_lines: Collection[str], rules: CleaningRules
+) -> None:
+    """Mark the lines the site repeats on its other stories, where furniture sits: before the
+    story's first sentence or after its last, or next to other furniture. One repeated between
+    two of the story's sentences is a sub-heading the site uses often ("ماہرین کیا کہتے ہیں"),
+    and stays."""
+    present = [i for i, line in enumerate(lines) if line]
+    repeated = {
+        i
+        for i in present
+        if reasons[i] is None
+        and len(lines[i]) <= rules.max_unit_chars
+        and line_key(lines[i]) in site_lines
+    }
+    if not repeated:
+        return
+    body = [
+        i
+        for i in present
+        if i not in repeated
+        and reasons[i] is None
+        and _ends_sentence(lines[i])
+        and len(_words(lines[i], BODY_MIN_WORDS)) >= BODY_MIN_WORDS
+    ]
+    first, last = (body[0], body[-1]) if body else (len(lines), -1)
+    for i in repeated:
+        if i < first or i > last:
+            reasons[i] = "repeated_on_site"
+    changed = True
+    while changed:  # a run of repeated lines next to furniture is furniture
+        changed = False
+        for k, i in enumerate(present):
+            if reasons[i] is not None or i not in repeated:
+                continue
+            neighbours = present[max(0, k - 1) : k] + present[k + 1 : k + 2]
+            if any(reasons[j] is not None for j in neighbours):
+                reasons[i] = "repeated_on_site"
+                changed = True
 
 
 def _mark_structural_furniture(

@@ -16,6 +16,10 @@ a text segment seen more than a few times) made safe for news:
   different stories carry it; a sentence-like line (a disclaimer, a "follow us" sentence) only
   once three do, since an outlet may reuse one background sentence in two stories.
 
+A repeated line is dropped where furniture sits: before the story's first sentence, after its
+last, or next to other furniture (`segment._mark_site_lines`). One between two sentences of the
+story is a sub-heading the site uses often ("ماہرین کیا کہتے ہیں") and stays.
+
 Pure: `repeated_lines` takes the pages' lines and returns the keys of the repeated ones.
 """
 

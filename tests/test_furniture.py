@@ -52,6 +52,16 @@ def test_an_outlets_repeated_furniture_is_dropped_from_every_page_of_it(segmente
         assert " ".join(units[f"p{i}"]) == story  # the story itself is all kept
 
 
+def test_a_sub_heading_the_site_repeats_inside_its_stories_stays(segmenter):
+    sub = "ماہرین کی نظر میں"  # a sub-heading between two sentences of each story
+    pages = [
+        Article(id=f"p{i}", text=f"{SLOGAN}\n{first}۔\n{sub}\n{second}", url=f"https://e.pk/{i}")
+        for i, (first, second) in enumerate(story.split("۔ ") for story in STORIES)
+    ]
+    for units in unit_texts(segmenter, pages).values():
+        assert sub in units and SLOGAN not in units
+
+
 def test_one_page_alone_or_pages_of_different_sites_keep_those_lines(segmenter):
     alone = unit_texts(segmenter, [page(STORIES[0], "https://example.pk/1", 0)])
     assert alone["p0"][0] == SLOGAN and alone["p0"][-1] == PROMPT
