@@ -34,7 +34,7 @@ from .sitelines import RepeatRules, repeated_lines, site_of
 # How far `iter_units` reads ahead to find a site's repeated lines: a window holds at most this
 # many articles, or this many characters of text, whichever comes first.
 WINDOW_ARTICLES = 200
-WINDOW_CHARS = 20_000_000
+WINDOW_CHARS = 2_000_000  # 200 news pages of 10,000 characters
 
 UNIT_COLUMNS = [
     "article_id",

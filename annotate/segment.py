@@ -7,14 +7,20 @@ Rules, chosen on real Urdu news (see README, "Segmentation"):
   label-like fragments (a few words, no verb, none of a headline's postpositions) between pieces
   of furniture or after the article's last content (a byline). A headline or sub-heading always
   has a verb or a postposition, so it survives next to furniture;
+- prompts and forms by their shape (`[prompts]`: a short line naming the page's machinery that
+  ends with an imperative or addresses the reader, and reports no one), and the headlines listed
+  under a related-stories header; lines the page's site repeats on its other stories are
+  furniture too, when the caller knows them (`sitelines`, via `pipeline.Segmenter.iter_units`);
 - a dateline ("پیانگ یانگ ۔ 12 مئی (ایجنسی): …") opens the first sentence: its ۔ is not a
   sentence end, and a dateline alone on a line is joined to the line after it;
 - a sentence ends at ۔ ؟ ? ! (or a Latin full stop between letters), never inside a number
-  (15,000 · 3.5 · 3۔5) and never at an ellipsis (... … ۔۔۔);
+  (15,000 · 3.5 · 3۔5), never at an ellipsis (... … ۔۔۔), never at an initial's dot ("ایس۔ جے۔",
+  "S. Kumar") and never inside a short bracket ("(… آن لائن۔ 13 مارچ)");
 - a closing quote or bracket after the full stop belongs to that sentence: Urdu closes with ‘
   (mirrored) or ”, and `’…‘۔` as well as `’…۔‘` keep the mark with their sentence;
 - an unpunctuated short line is a heading or a caption, its own unit; a long line that does not
-  end a sentence is hard-wrapped and continues on the next line;
+  end a sentence is hard-wrapped and continues on the next line, unless it ends with a finite
+  verb ("ہے", "گئے") and the next line does not go on ("کہ", "جو"): a paragraph without its ۔;
 - a unit longer than `max_unit_chars` is cut at the best boundary available (clause punctuation,
   then whitespace, then anywhere outside a character cluster), each piece noted, never dropped;
 - invisible characters that could make the text read differently (bidi controls and the like,
@@ -30,7 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
@@ -80,24 +86,31 @@ class StructureRules:
 
 @dataclass(frozen=True)
 class PromptRules:
-    """A prompt or a form addresses the reader about the page itself, in a few words: a word of
-    the page's machinery (`ui_words`: app, comment, e-mail, channel, link…) with an imperative
-    as its last word (`imperatives`) or a word for the reader (`reader_words`), at most
-    `max_words` words, and none of `report_words` (a sentence that reports someone is news)."""
+    """A prompt or a form addresses the reader about the page itself, in a few words (at most
+    `max_words`, none of `report_words`: a sentence that reports someone is news): a word of the
+    page's machinery (`ui_words`: app, e-mail, comment, login…) with an imperative as its last
+    word (`imperatives`) or a word for the reader (`reader_words`); or a word that names the
+    machinery only in a prompt (`medium_words`: channel, link, video, answer…) with an
+    imperative as its last word."""
 
     max_words: int = 0
     ui_words: tuple[str, ...] = ()
+    medium_words: tuple[str, ...] = ()
     imperatives: frozenset[str] = frozenset()
     reader_words: frozenset[str] = frozenset()
     report_words: frozenset[str] = frozenset()
 
     def __post_init__(self):
-        # Multi-word entries ("ای میل") are matched on the line's words joined by one space.
-        words = sorted(self.ui_words, key=len, reverse=True)
-        pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
-        object.__setattr__(
-            self, "_ui", re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
-        )
+        object.__setattr__(self, "_ui", _any_word(self.ui_words))
+        object.__setattr__(self, "_medium", _any_word(self.medium_words))
+
+
+def _any_word(entries: Iterable[str]) -> re.Pattern:
+    """A regex finding any of `entries` as whole words in words joined by single spaces (an
+    entry of several words, "ای میل", may also be written as one)."""
+    words = sorted(entries, key=len, reverse=True)
+    pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,7 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             prompts=PromptRules(
                 max_words=int(prompts.get("max_words", 0)),
                 ui_words=tuple(prompts.get("ui_words", ())),
+                medium_words=tuple(prompts.get("medium_words", ())),
                 imperatives=frozenset(prompts.get("imperatives", ())),
                 reader_words=frozenset(prompts.get("reader_words", ())),
                 report_words=frozenset(prompts.get("report_words", ())),
@@ -315,9 +329,10 @@ def _is_prompt(line: str, prompts: PromptRules) -> bool:
         return False
     if any(w in prompts.report_words for w in words):
         return False
-    if not prompts._ui.search(" ".join(words)):
-        return False
-    return words[-1] in prompts.imperatives or any(w in prompts.reader_words for w in words)
+    joined = " ".join(words)
+    if words[-1] in prompts.imperatives:
+        return bool(prompts._ui.search(joined) or prompts._medium.search(joined))
+    return any(w in prompts.reader_words for w in words) and bool(prompts._ui.search(joined))
 
 
 def _is_tag_list(line: str, rules: CleaningRules) -> bool:
@@ -368,17 +383,55 @@ def _classified(
             end = [rest.strip() for rest in raw_lines[i:] if rest.strip()]
             break
         lines.append(line)
-        reason = furniture_reason(line, rules) if line else None
-        if (
-            reason is None
-            and site_lines
-            and len(line) <= rules.max_unit_chars
-            and line_key(line) in site_lines
-        ):
-            reason = "repeated_on_site"
-        reasons.append(reason)
+        reasons.append(furniture_reason(line, rules) if line else None)
+    if site_lines:
+        _mark_site_lines(lines, reasons, site_lines, rules)
     _mark_structural_furniture(lines, reasons, rules)
     return lines, reasons, end
+
+
+BODY_MIN_WORDS = 6  # a line that ends a sentence with at least this many words is the story's
+
+
+def _mark_site_lines(
+    lines: list[str], reasons: list[str | None], site_lines: Collection[str], rules: CleaningRules
+) -> None:
+    """Mark the lines the site repeats on its other stories, where furniture sits: before the
+    story's first sentence or after its last, or next to other furniture. One repeated between
+    two of the story's sentences is a sub-heading the site uses often ("ماہرین کیا کہتے ہیں"),
+    and stays."""
+    present = [i for i, line in enumerate(lines) if line]
+    repeated = {
+        i
+        for i in present
+        if reasons[i] is None
+        and len(lines[i]) <= rules.max_unit_chars
+        and line_key(lines[i]) in site_lines
+    }
+    if not repeated:
+        return
+    body = [
+        i
+        for i in present
+        if i not in repeated
+        and reasons[i] is None
+        and _ends_sentence(lines[i])
+        and len(_words(lines[i], BODY_MIN_WORDS)) >= BODY_MIN_WORDS
+    ]
+    first, last = (body[0], body[-1]) if body else (len(lines), -1)
+    for i in repeated:
+        if i < first or i > last:
+            reasons[i] = "repeated_on_site"
+    changed = True
+    while changed:  # a run of repeated lines next to furniture is furniture
+        changed = False
+        for k, i in enumerate(present):
+            if reasons[i] is not None or i not in repeated:
+                continue
+            neighbours = present[max(0, k - 1) : k] + present[k + 1 : k + 2]
+            if any(reasons[j] is not None for j in neighbours):
+                reasons[i] = "repeated_on_site"
+                changed = True
 
 
 def _mark_structural_furniture(

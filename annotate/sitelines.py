@@ -16,6 +16,10 @@ a text segment seen more than a few times) made safe for news:
   different stories carry it; a sentence-like line (a disclaimer, a "follow us" sentence) only
   once three do, since an outlet may reuse one background sentence in two stories.
 
+A repeated line is dropped where furniture sits: before the story's first sentence, after its
+last, or next to other furniture (`segment._mark_site_lines`). One between two sentences of the
+story is a sub-heading the site uses often ("ماہرین کیا کہتے ہیں") and stays.
+
 Pure: `repeated_lines` takes the pages' lines and returns the keys of the repeated ones.
 """
 
@@ -28,7 +32,6 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlsplit
 
-from .dedupe import shingles
 from .normalize import normalize
 
 SPACE_RUN = re.compile(r"\s+")
@@ -95,6 +98,8 @@ def repeated_lines(pages: Sequence[Iterable[str]], rules: RepeatRules | None = N
             where[key].append(i)
     body = [{k for k in page if _sentence_like(k, rules)} for page in keys]
     copies: dict[tuple[int, int], bool] = {}
+    # Imported here: `dedupe` brings numpy, which `segment` (importing `line_key`) need not load.
+    from .dedupe import shingles
 
     def similar(a: int, b: int) -> bool:
         # The sentences one page has and the other lacks word for word: a disclaimer both

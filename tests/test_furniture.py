@@ -52,6 +52,16 @@ def test_an_outlets_repeated_furniture_is_dropped_from_every_page_of_it(segmente
         assert " ".join(units[f"p{i}"]) == story  # the story itself is all kept
 
 
+def test_a_sub_heading_the_site_repeats_inside_its_stories_stays(segmenter):
+    sub = "ماہرین کی نظر میں"  # a sub-heading between two sentences of each story
+    pages = [
+        Article(id=f"p{i}", text=f"{SLOGAN}\n{first}۔\n{sub}\n{second}", url=f"https://e.pk/{i}")
+        for i, (first, second) in enumerate(story.split("۔ ") for story in STORIES)
+    ]
+    for units in unit_texts(segmenter, pages).values():
+        assert sub in units and SLOGAN not in units
+
+
 def test_one_page_alone_or_pages_of_different_sites_keep_those_lines(segmenter):
     alone = unit_texts(segmenter, [page(STORIES[0], "https://example.pk/1", 0)])
     assert alone["p0"][0] == SLOGAN and alone["p0"][-1] == PROMPT
@@ -137,6 +147,8 @@ def test_prompts_and_forms_are_furniture_by_their_shape(prompt):
         "دونوں ملک رابطے کے لیے ایک نیا چینل قائم کریں گے۔",  # a future, not an imperative
         "حکومت کی ویب سائٹ پر نتائج جاری",  # a headline: no imperative, no reader
         "روس کا جواب",
+        "صدر اپنے وفد کے ساتھ یہاں پہنچے",  # اپنے is reflexive, not the reader
+        "’آپ کو اس کا جواب دینا ہوگا‘",  # a quote may say آپ: an answer is not a form
     ],
 )
 def test_news_about_apps_channels_and_answers_is_not_a_prompt(news):
@@ -189,6 +201,8 @@ def test_the_headlines_listed_under_a_related_stories_header_are_furniture():
 
 def test_a_caption_that_says_what_the_picture_shows_stays():
     assert furniture_reason("تصویر: دریا کے کنارے سیلاب زدگان", RULES) is None
+    assert furniture_reason("سرپرست اعلیٰ: حاجی احمد", RULES) is not None  # a role, a name
+    assert furniture_reason("سابق بانی رہنما مستعفی: جماعت میں بحران", RULES) is None
 
 
 # ---- dots that end no sentence --------------------------------------------------------------
