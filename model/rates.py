@@ -40,6 +40,20 @@ def _fold_model(fitted: dict, data: Dataset) -> Model:
 def cv_rates(data: Dataset, pipelines: dict, folds: list) -> dict[str, Rates]:
     """Rates per party (key: party id) and for sentiment (key: "sentiment") from out-of-fold
     posteriors on `folds` (sentence rows), as training's cross-validation splits them."""
+    stance_p, sentiment_p, labels = out_of_fold(data, pipelines, folds)
+    parties = data.party_ids
+    truth = data.stance.reshape(len(data.sentences), len(parties))
+    out = {
+        party: rates_from(truth[:, j], stance_p[:, j], labels["stance"], CV_SOURCE)
+        for j, party in enumerate(parties)
+    }
+    out[SENTIMENT_TAG] = rates_from(data.sentiment, sentiment_p, labels["sentiment"], CV_SOURCE)
+    return out
+
+
+def out_of_fold(data: Dataset, pipelines: dict, folds: list):
+    """(stance posteriors sentences × parties × values, sentiment posteriors, {"stance": values,
+    "sentiment": values}) of every sentence, each predicted by the fold that left it out."""
     parties = data.party_ids
     stance_p: np.ndarray | None = None
     sentiment_p: np.ndarray | None = None
@@ -54,13 +68,7 @@ def cv_rates(data: Dataset, pipelines: dict, folds: list) -> dict[str, Rates]:
             sentiment_p = np.zeros((len(data.sentences), sentiment.shape[1]))
         stance_p[test] = _columns(stance, model.stance_labels, labels["stance"])
         sentiment_p[test] = _columns(sentiment, model.sentiment_labels, labels["sentiment"])
-    truth = data.stance.reshape(len(data.sentences), len(parties))
-    out = {
-        party: rates_from(truth[:, j], stance_p[:, j], labels["stance"], CV_SOURCE)
-        for j, party in enumerate(parties)
-    }
-    out[SENTIMENT_TAG] = rates_from(data.sentiment, sentiment_p, labels["sentiment"], CV_SOURCE)
-    return out
+    return stance_p, sentiment_p, labels
 
 
 def _columns(proba: np.ndarray, have: list[str], want: list[str]) -> np.ndarray:

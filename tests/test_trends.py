@@ -8,71 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from modeldata import labelled_tasks
+from trendsdata import models_with_and_without_rates, prediction_rows, write_flat
 
-from mauqif.annotate.labels import aggregate, labels_table
-from mauqif.annotate.tables import write_rows
+from mauqif.annotate.schema import load_schema
 from mauqif.cli import cli
-from mauqif.model import save_model, train_model
-from mauqif.model.evaluate import grouped_folds
-from mauqif.model.model import make_dataset
-from mauqif.model.pipeline import ModelConfig, make_pipelines
-from mauqif.model.predict import flat_columns, flat_rows, flat_types
-from mauqif.model.rates import RATES_KEY, cv_rates, rates_block
+from mauqif.model.rates import model_rates
 from mauqif.model.trends import compute_trends
 
 
 @pytest.fixture(scope="module")
-def model_and_dirs(tmp_path_factory, schema_module):
-    schema = schema_module
-    sentences, _ = aggregate(labels_table(labelled_tasks(0), schema), schema)
-    model = train_model(sentences, schema)
-    data = make_dataset(sentences, schema)
-    rates = cv_rates(data, make_pipelines(ModelConfig(), schema.not_source), grouped_folds(data, 2))
-    root = tmp_path_factory.mktemp("models")
-    with_rates = save_model(model, root, extra={RATES_KEY: rates_block(rates, 2)})
-    bare_model = train_model(sentences, schema)
-    bare_model.version += "-bare"
-    without = save_model(bare_model, root)
-    return model, with_rates, without
-
-
-@pytest.fixture(scope="module")
-def schema_module():
-    from mauqif.annotate.schema import load_schema
-
-    return load_schema()
-
-
-def prediction_rows(model, n=300, seed=0):
-    """Nested prediction rows over three months and two outlets, some without a date."""
-    rng = np.random.default_rng(seed)
-    tasks = [t["data"]["text"] for t in labelled_tasks(1)][:n]
-    frame = pd.DataFrame({"text": tasks, "context": [""] * len(tasks)})
-    answers = model.answers(model.predict_frame(frame)[["text", "context", "mentions"]], digits=4)
-    rows = []
-    for i, (text, answer) in enumerate(zip(tasks, answers, strict=True)):
-        month = int(rng.integers(1, 4))
-        published = None if i % 10 == 0 else f"2024-{month:02d}-{1 + i % 27:02d}"
-        host = ["www.jang.com.pk", "urdu.example.org"][i % 2]
-        rows.append(
-            {
-                "id": f"s{i}",
-                "article_id": f"a{i // 5}",
-                "url": f"https://{host}/news/{i // 5}",
-                "published": published,
-                "text": text,
-                **answer,
-            }
-        )
-    return rows
-
-
-def write_flat(model, rows, path):
-    write_rows(
-        flat_rows(rows), path, path.suffix.lstrip("."), flat_columns(model), flat_types(model)
-    )
-    return path
+def model_and_dirs(tmp_path_factory):
+    return models_with_and_without_rates(tmp_path_factory.mktemp("models"), load_schema())
 
 
 def test_flat_columns_read_back_typed(model_and_dirs, tmp_path):
@@ -96,8 +42,6 @@ def test_trends_by_month_and_outlet_count_every_row(model_and_dirs, tmp_path):
     model, model_dir, _ = model_and_dirs
     rows = prediction_rows(model)
     path = write_flat(model, rows, tmp_path / "p.parquet")
-    from mauqif.model.rates import model_rates
-
     rates, _, _ = model_rates(model_dir)
     result = compute_trends([path], rates, "month", "outlet", draws=100)
     undated = sum(r["published"] is None for r in rows)

@@ -160,3 +160,32 @@ def _summary(result) -> str:
 
 
 COMMANDS = [trends]
+
+
+def sample_trends(model, model_dir: Path, articles: Path, out_dir: Path) -> tuple[Path, str]:
+    """What `mauqif demo` shows of trends: predict `articles` into OUT/predictions.parquet (flat
+    columns) and write OUT/trends.html by month. Returns (the report, a one-line summary)."""
+    from mauqif.annotate.tables import write_bytes_atomic, write_rows
+    from mauqif.model.predict import flat_columns, flat_rows, flat_types, predict_articles
+    from mauqif.model.rates import model_rates
+    from mauqif.model.trends import compute_trends
+    from mauqif.model.trends_report import render_trends
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    predictions = out_dir / "predictions.parquet"
+    rows = flat_rows(predict_articles(model, [articles], on_skip=lambda error: None))
+    write_rows(rows, predictions, "parquet", flat_columns(model), flat_types(model))
+    from mauqif.model.exceptions import ModelError
+
+    try:
+        rates, method = model_rates(model_dir, schema=model.schema)[0], "pacc"
+    except ModelError:  # a model trained before error rates were stored: raw counts
+        rates, method = {}, "cc"
+    result = compute_trends(
+        [predictions], rates, "month", method=method, not_source=model.schema.not_source
+    )
+    report = out_dir / "trends.html"
+    write_bytes_atomic(
+        report, render_trends(result, "Stance trends of the sample articles").encode()
+    )
+    return report, f"{result.rows} sentences, {result.undated} without a date"
