@@ -96,11 +96,11 @@ class Change:
     original: list | None = None  # the author's last own result, when the record has it
 
     def line(self) -> str:
-        verb = {"changed": "changed", "taken": "took over", "deleted": "deleted"}[self.kind]
+        did = {"changed": "changed it", "taken": "took it over", "deleted": "deleted it"}[self.kind]
         who = self.changed_by if self.kind != "deleted" else "someone"
         return (
             f"annotation {self.annotation_id} (task {self.task_id}, {self.sentence_id}) by "
-            f"{self.author}: {who} {verb} it at {self.when}: {self.what}"
+            f"{self.author}: {who} {did} at {self.when}: {self.what}"
         )
 
     def as_dict(self) -> dict:

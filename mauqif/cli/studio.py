@@ -135,9 +135,12 @@ def studio_stop(home, data_dir):
         mauqif studio stop
     """
     from mauqif.annotate.studio.backend import stop_backend
+    from mauqif.annotate.studio.door import stop_door
 
     if stop_backend(home):
         click.echo("model backend stopped")
+    if stop_door(home):
+        click.echo("the annotators' door stopped")
     stopped = stop(LocalStudio(home, data_dir))
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 

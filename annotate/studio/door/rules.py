@@ -112,6 +112,8 @@ class Decision:
 
 def path_of(uri: str) -> tuple[str | None, dict]:
     """(the path, the query) of a request URI; None for a path the rules cannot read."""
+    if not uri.startswith("/"):  # an absolute-form target ("http://…/path"), or garbage
+        return None, {}
     parts = urlsplit(uri)
     if UNCLEAR.search(parts.path) or not parts.path.startswith("/"):
         return None, {}
