@@ -33,7 +33,18 @@ BASE_COLUMNS = [
     "updated_at",
     "lead_time",
 ]
-TAIL_COLUMNS = ["sentiment", "cancelled", "ground_truth", "unknown", "task_id", "project", "export"]
+TAIL_COLUMNS = [
+    "sentiment",
+    "cancelled",
+    "ground_truth",
+    "unknown",
+    "task_id",
+    "project",
+    "export",
+    "updated_by",
+    "changed_by",
+    "restored",
+]
 
 
 def question_columns(schema: Schema) -> list[str]:
@@ -131,7 +142,14 @@ def read_exports(
         except InputError as exc:
             on_skip(exc)
             continue
-        table = labels_table(tasks, schema, users=meta.get("users"))
+        table = labels_table(
+            tasks,
+            schema,
+            users=meta.get("users"),
+            leads=meta.get("leads"),
+            held=meta.get("held"),
+            originals=meta.get("originals"),
+        )
         project = str(meta["project_id"]) if meta.get("project_id") is not None else str(path)
         table["project"] = project
         table["export"] = str(path)
@@ -276,16 +294,33 @@ def label_row(row, questions: dict, default_id: str, default_article: str) -> di
 # Export → table (pure)
 
 
-def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = None) -> pd.DataFrame:
+def labels_table(
+    tasks: Sequence[dict],
+    schema: Schema,
+    users: dict | None = None,
+    leads: Iterable | None = None,
+    held: dict | None = None,
+    originals: dict | None = None,
+) -> pd.DataFrame:
     """One row per task × annotation, with one column per question of the schema.
 
     A stance choice missing from an annotation is unlabelled (NaN), not `none`: the label config
     makes every stance choice required, so a missing one means the annotator never gave it.
     Choices the schema does not know are listed in `unknown`, never silently dropped.
+
+    `changed_by` names the member who last changed an annotation that is not theirs (Label
+    Studio's `updated_by` is neither its author nor one of the `leads`' user ids), or who took
+    it over (`held`: {annotation id: member}, what `mauqif pull` found against its record and
+    wrote in the snapshot's metadata). Where `originals` ({annotation id: result}) has the
+    author's own last answer of such an annotation, that answer is the row's (`restored`);
+    `trusted` leaves the other changed rows out.
     """
     from .studio.results import parse_result  # see _questions
 
     users = {str(k): v for k, v in (users or {}).items()}
+    leads = {str(x) for x in leads or ()}
+    held = {str(k): v for k, v in (held or {}).items()}
+    originals = {str(k): v for k, v in (originals or {}).items()}
     questions = _questions(schema)
     rows = []
     for task in tasks:
@@ -297,9 +332,11 @@ def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = Non
         article_id = data.get("article_id")
         text = data.get("text") if isinstance(data.get("text"), str) else None
         for annotation in task.get("annotations", []) or []:
-            parsed = parse_result(
-                annotation.get("result") or [], schema, text=text, questions=questions
-            )
+            change = _changer(annotation, users, leads, held)
+            result = annotation.get("result") or []
+            if change["changed_by"] and str(annotation.get("id")) in originals:
+                result, change["restored"] = originals[str(annotation.get("id"))] or [], True
+            parsed = parse_result(result, schema, text=text, questions=questions)
             labels, mentions, unknown = parsed.labels, parsed.mentions, parsed.unknown
             row = {
                 "sentence_id": sentence_id,
@@ -318,6 +355,7 @@ def labels_table(tasks: Sequence[dict], schema: Schema, users: dict | None = Non
                 "task_id": task.get("id"),
                 "project": None,
                 "export": None,
+                **change,
             }
             row.update(labels)
             rows.append(row)
@@ -337,6 +375,60 @@ def _questions(schema: Schema) -> dict[str, dict[str, str]]:
     from .studio.results import accepted_choices
 
     return accepted_choices(schema)
+
+
+def _changer(annotation: dict, users: dict, leads: set, held: dict) -> dict:
+    def ident(value):
+        return str(value.get("id")) if isinstance(value, dict) else str(value)
+
+    updated = annotation.get("updated_by")
+    row = {
+        "updated_by": None,
+        "changed_by": held.get(str(annotation.get("id"))),
+        "restored": False,
+    }
+    if updated is None:
+        return row
+    row["updated_by"] = _annotator(updated, users)
+    if row["changed_by"] is None and ident(updated) not in leads | {
+        ident(annotation.get("completed_by"))
+    }:
+        row["changed_by"] = row["updated_by"]
+    return row
+
+
+def _changed(table: pd.DataFrame) -> pd.Series:
+    return table["changed_by"].map(lambda v: isinstance(v, str) and v != "")
+
+
+def trusted(table: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are their author's answers: what agreement and the majority count. An
+    annotation someone else changed stays out until a lead confirms it, unless the row is the
+    author's own answer given back by the record (`restored`)."""
+    if not len(table) or "changed_by" not in table:
+        return table
+    restored = table["restored"].fillna(False).astype(bool) if "restored" in table else False
+    return table[~_changed(table) | restored]
+
+
+def held_line(table: pd.DataFrame) -> str:
+    """One line naming the annotations `trusted` leaves out and who changed them ('' if none)."""
+    if not len(table) or "changed_by" not in table:
+        return ""
+    changed = table[_changed(table)]
+    if not len(changed):
+        return ""
+    parts = [
+        f"{name} changed {len(group)} ({', '.join(str(i) for i in group['annotation_id'])})"
+        for name, group in changed.groupby("changed_by")
+    ]
+    restored = int(changed["restored"].fillna(False).astype(bool).sum())
+    return (
+        f"{len(changed)} annotation(s) changed by someone other than their author: "
+        f"{'; '.join(parts)}; {restored} counted as their author answered them (the record "
+        f"has it), {len(changed) - restored} left out until a lead confirms them "
+        "(mauqif team confirm ID)"
+    )
 
 
 def _annotator(completed_by, users: dict) -> str:
@@ -359,6 +451,7 @@ def independent_passes(table: pd.DataFrame) -> pd.DataFrame:
     lead's decision in the gold set): it settles a disagreement and is no new pass. A ground-truth
     first pass (the gold set marks the first pass ground truth where the passes agreed) is a pass.
     """
+    table = trusted(table)
     if not len(table):
         return table
     live = table[~table["cancelled"].astype(bool)]
@@ -405,12 +498,16 @@ def aggregate(table: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, dict]:
     annotations that answer it. A tie leaves the question unlabelled (NaN) and is counted in the
     report, with the sentence ids. `report["label_sources"]` counts the sentences whose labels
     come from annotators who all agree, an adjudication, a majority, or a single annotator.
+    Annotations changed by someone other than their author (`trusted`) are left out and
+    counted in `report["held"]`, until a lead confirms them.
     """
     questions = question_columns(schema)
+    everything, table = table, trusted(table)
+    held_out = len(everything) - len(table)
     live = table[~table["cancelled"].astype(bool)] if len(table) else table
     report = {
-        "annotations": int(len(table)),
-        "cancelled": int(len(table) - len(live)),
+        "annotations": int(len(everything)),
+        "cancelled": int(len(table) - len(live)),  # of the trusted ones
         "sentences": 0,
         "ground_truth": 0,
         "majority": 0,
@@ -419,6 +516,7 @@ def aggregate(table: pd.DataFrame, schema: Schema) -> tuple[pd.DataFrame, dict]:
         "tied_sentences": {q: [] for q in questions},
         "unknown_choices": int(sum(len(u) for u in table["unknown"])) if len(table) else 0,
         "label_sources": dict.fromkeys(LABEL_SOURCES, 0),
+        "held": int(held_out),
     }
     passes = independent_passes(table)
     pass_ids = (

@@ -1,5 +1,10 @@
 """Articles → units: clean, segment, find mentions. One row per unit, streamed.
 
+Articles read together are segmented together: `Segmenter.iter_units` reads a window of them
+ahead, groups them by site (`sitelines.site_of`) and drops the lines that several different
+stories of a site repeat (`sitelines.repeated_lines`): an outlet's masthead, prompts and boxes.
+One article alone (`Segmenter.stream`) has only the rules of `segment` to go by.
+
 A row's `note` is empty unless the unit is not what the segmentation rules alone would give:
 a unit longer than the cleaning rules' `max_unit_chars` is cut into pieces noted
 `cut: longer than N characters (part i of n)`.
@@ -9,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from .exceptions import InputError
 from .mentions import MentionFinder
@@ -24,6 +29,12 @@ from .segment import (
     iter_units,
     load_cleaning_rules,
 )
+from .sitelines import RepeatRules, repeated_lines, site_of
+
+# How far `iter_units` reads ahead to find a site's repeated lines: a window holds at most this
+# many articles, or this many characters of text, whichever comes first.
+WINDOW_ARTICLES = 200
+WINDOW_CHARS = 2_000_000  # 200 news pages of 10,000 characters
 
 UNIT_COLUMNS = [
     "article_id",
@@ -84,6 +95,7 @@ class Segmenter:
     schema: Schema
     rules: CleaningRules
     finder: MentionFinder | None = None  # default: the schema's; a model's has learned aliases
+    repeats: RepeatRules = field(default_factory=RepeatRules)
 
     @classmethod
     def default(
@@ -99,12 +111,13 @@ class Segmenter:
         """The article's rows (see `stream`), as a list."""
         return list(self.stream(article))
 
-    def stream(self, article: Article) -> Iterator[dict]:
+    def stream(self, article: Article, site_lines: Collection[str] = ()) -> Iterator[dict]:
         """The article's rows one at a time, so a huge article's rows are never all held.
 
+        `site_lines`: keys of the lines its site repeats on other pages (see `iter_units`).
         Raises `InputError` (after yielding nothing) when no text is left after cleaning.
         """
-        cleaned = clean_text(with_title(article, self.rules), self.rules)
+        cleaned = clean_text(with_title(article, self.rules), self.rules, site_lines)
         rows = 0
         # How often each text came before, by a digest of it: the texts themselves would keep
         # the whole article alive while its rows stream out.
@@ -146,6 +159,60 @@ class Segmenter:
                 article.source or article.id, "has no text left after removing page furniture"
             )
 
-    def iter_units(self, articles: Iterable[Article]) -> Iterator[dict]:
+    def iter_units(
+        self,
+        articles: Iterable[Article],
+        on_error: Callable[[InputError], None] | None = None,
+    ) -> Iterator[dict]:
+        """The rows of every article, in order, with the lines each site repeats dropped.
+
+        An article with no text left goes to `on_error` (raised without one). A line found
+        repeated on a site stays furniture for that site's later windows.
+        """
+        known: dict[str, set[str]] = {}
+        for window in _windows(articles):
+            found = self.site_furniture(window)
+            for site, keys in found.items():
+                known.setdefault(site, set()).update(keys)
+            for article in window:
+                lines = known.get(site_of(article.url, article.source), ())
+                try:
+                    yield from self.stream(article, lines)
+                except InputError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(exc)
+
+    def site_furniture(self, articles: list[Article]) -> dict[str, set[str]]:
+        """For each site with several articles among `articles`, the keys of its repeated lines."""
+        sites: dict[str, list[Article]] = {}
         for article in articles:
-            yield from self.stream(article)
+            sites.setdefault(site_of(article.url, article.source), []).append(article)
+        found = {}
+        for site, pages in sites.items():
+            if len(pages) < self.repeats.min_pages:
+                continue
+            texts = (visible_text(with_title(page, self.rules)) for page in pages)
+            keys = repeated_lines([_lines(text) for text in texts], self.repeats)
+            if keys:
+                found[site] = keys
+        return found
+
+
+def _lines(text: str) -> list[str]:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").split("\n")
+
+
+def _windows(articles: Iterable[Article]) -> Iterator[list[Article]]:
+    """The articles in windows of at most WINDOW_ARTICLES articles and about WINDOW_CHARS
+    characters (an article longer than that is a window of its own)."""
+    window: list[Article] = []
+    chars = 0
+    for article in articles:
+        if window and (len(window) >= WINDOW_ARTICLES or chars + len(article.text) > WINDOW_CHARS):
+            yield window
+            window, chars = [], 0
+        window.append(article)
+        chars += len(article.text)
+    if window:
+        yield window

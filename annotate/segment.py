@@ -7,14 +7,20 @@ Rules, chosen on real Urdu news (see README, "Segmentation"):
   label-like fragments (a few words, no verb, none of a headline's postpositions) between pieces
   of furniture or after the article's last content (a byline). A headline or sub-heading always
   has a verb or a postposition, so it survives next to furniture;
+- prompts and forms by their shape (`[prompts]`: a short line naming the page's machinery that
+  ends with an imperative or addresses the reader, and reports no one), and the headlines listed
+  under a related-stories header; lines the page's site repeats on its other stories are
+  furniture too, when the caller knows them (`sitelines`, via `pipeline.Segmenter.iter_units`);
 - a dateline ("پیانگ یانگ ۔ 12 مئی (ایجنسی): …") opens the first sentence: its ۔ is not a
   sentence end, and a dateline alone on a line is joined to the line after it;
 - a sentence ends at ۔ ؟ ? ! (or a Latin full stop between letters), never inside a number
-  (15,000 · 3.5 · 3۔5) and never at an ellipsis (... … ۔۔۔);
+  (15,000 · 3.5 · 3۔5), never at an ellipsis (... … ۔۔۔), never at an initial's dot ("ایس۔ جے۔",
+  "S. Kumar") and never inside a short bracket ("(… آن لائن۔ 13 مارچ)");
 - a closing quote or bracket after the full stop belongs to that sentence: Urdu closes with ‘
   (mirrored) or ”, and `’…‘۔` as well as `’…۔‘` keep the mark with their sentence;
 - an unpunctuated short line is a heading or a caption, its own unit; a long line that does not
-  end a sentence is hard-wrapped and continues on the next line;
+  end a sentence is hard-wrapped and continues on the next line, unless it ends with a finite
+  verb ("ہے", "گئے") and the next line does not go on ("کہ", "جو"): a paragraph without its ۔;
 - a unit longer than `max_unit_chars` is cut at the best boundary available (clause punctuation,
   then whitespace, then anywhere outside a character cluster), each piece noted, never dropped;
 - invisible characters that could make the text read differently (bidi controls and the like,
@@ -30,7 +36,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
@@ -38,6 +44,7 @@ from pathlib import Path
 
 from .exceptions import SchemaError
 from .normalize import ZWJ, ZWNJ, visible_text
+from .sitelines import line_key
 
 TERMINALS = "۔؟?!"
 QUOTES = "\"'‘’“”«»‹›"
@@ -72,6 +79,38 @@ class StructureRules:
     piece_separators: re.Pattern
     verb_words: frozenset[str]
     headline_words: frozenset[str]
+    final_verbs: frozenset[str] = frozenset()
+    continuation_words: frozenset[str] = frozenset()
+    related_list_min_items: int = 0  # 0: off
+
+
+@dataclass(frozen=True)
+class PromptRules:
+    """A prompt or a form addresses the reader about the page itself, in a few words (at most
+    `max_words`, none of `report_words`: a sentence that reports someone is news): a word of the
+    page's machinery (`ui_words`: app, e-mail, comment, login…) with an imperative as its last
+    word (`imperatives`) or a word for the reader (`reader_words`); or a word that names the
+    machinery only in a prompt (`medium_words`: channel, link, video, answer…) with an
+    imperative as its last word."""
+
+    max_words: int = 0
+    ui_words: tuple[str, ...] = ()
+    medium_words: tuple[str, ...] = ()
+    imperatives: frozenset[str] = frozenset()
+    reader_words: frozenset[str] = frozenset()
+    report_words: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        object.__setattr__(self, "_ui", _any_word(self.ui_words))
+        object.__setattr__(self, "_medium", _any_word(self.medium_words))
+
+
+def _any_word(entries: Iterable[str]) -> re.Pattern:
+    """A regex finding any of `entries` as whole words in words joined by single spaces (an
+    entry of several words, "ای میل", may also be written as one)."""
+    words = sorted(entries, key=len, reverse=True)
+    pattern = "|".join(r"\s*".join(map(re.escape, w.split())) for w in words)
+    return re.compile(rf"(?:^|\s)(?:{pattern})(?=\s|$)" if words else "(?!)")
 
 
 @dataclass(frozen=True)
@@ -86,6 +125,11 @@ class CleaningRules:
     drop_unit: tuple[re.Pattern, ...]
     structure: StructureRules
     max_unit_chars: int = DEFAULT_MAX_UNIT_CHARS
+    prompts: PromptRules = PromptRules()
+    # Letter names ("ایس", "جے"): a ۔ right after one inside a line is an initial's dot.
+    abbreviation_letters: frozenset[str] = frozenset()
+    # Letter names that are also common words ("کے", "سی"): an initial only after another one.
+    ambiguous_letters: frozenset[str] = frozenset()
 
     def __post_init__(self):
         # Each family's patterns as one regex, in the families' order (see `_matching_family`).
@@ -108,6 +152,8 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
             return re.compile(_with_parts(pattern, parts))
 
         structure = raw["structure"]
+        prompts = raw.get("prompts", {})
+        letters = raw.get("abbreviations", {})
         max_unit_chars = int(raw.get("max_unit_chars", DEFAULT_MAX_UNIT_CHARS))
         if max_unit_chars < MIN_MAX_UNIT_CHARS:
             raise ValueError(f"max_unit_chars must be at least {MIN_MAX_UNIT_CHARS}")
@@ -134,8 +180,21 @@ def load_cleaning_rules(path: str | Path | None = None) -> CleaningRules:
                 piece_separators=compiled(structure["piece_separators"]),
                 verb_words=frozenset(structure["verb_words"]),
                 headline_words=frozenset(structure["headline_words"]),
+                final_verbs=frozenset(structure.get("final_verbs", ())),
+                continuation_words=frozenset(structure.get("continuation_words", ())),
+                related_list_min_items=int(structure.get("related_list_min_items", 0)),
             ),
             max_unit_chars=max_unit_chars,
+            prompts=PromptRules(
+                max_words=int(prompts.get("max_words", 0)),
+                ui_words=tuple(prompts.get("ui_words", ())),
+                medium_words=tuple(prompts.get("medium_words", ())),
+                imperatives=frozenset(prompts.get("imperatives", ())),
+                reader_words=frozenset(prompts.get("reader_words", ())),
+                report_words=frozenset(prompts.get("report_words", ())),
+            ),
+            abbreviation_letters=frozenset(letters.get("letters", ())),
+            ambiguous_letters=frozenset(letters.get("ambiguous", ())),
         )
     except (
         KeyError,
@@ -206,9 +265,14 @@ def furniture_reason(line: str, rules: CleaningRules) -> str | None:
         return "mostly_latin"
     if short and _is_tag_list(line, rules):
         return "tag_list"
+    if short and _is_prompt(line, rules.prompts):
+        return "prompt"
     if short:
         pieces = [p for p in rules.structure.piece_separators.split(line) if p and p.strip()]
-        if len(pieces) > 1 and all(_matching_family(p.strip(), rules) for p in pieces):
+        # A piece without Arabic script (a date or a name in Latin letters) is furniture too.
+        if len(pieces) > 1 and all(
+            _matching_family(p.strip(), rules) or not ARABIC_SCRIPT.search(p) for p in pieces
+        ):
             return "furniture_pieces"
     return None
 
@@ -253,6 +317,24 @@ def _is_fragment(line: str, max_words: int, rules: CleaningRules) -> bool:
     )
 
 
+PROMPT_CHARS_PER_WORD = 12  # a line longer than this per allowed word has too many words
+
+
+def _is_prompt(line: str, prompts: PromptRules) -> bool:
+    """An app, comment, share, login or subscribe prompt, or a form's label (see PromptRules)."""
+    if not prompts.max_words or len(line) > PROMPT_CHARS_PER_WORD * prompts.max_words:
+        return False
+    words = _words(line, prompts.max_words + 1)
+    if not words or len(words) > prompts.max_words:
+        return False
+    if any(w in prompts.report_words for w in words):
+        return False
+    joined = " ".join(words)
+    if words[-1] in prompts.imperatives:
+        return bool(prompts._ui.search(joined) or prompts._medium.search(joined))
+    return any(w in prompts.reader_words for w in words) and bool(prompts._ui.search(joined))
+
+
 def _is_tag_list(line: str, rules: CleaningRules) -> bool:
     """At least `tag_list_min_items` items between separators, each of at most three words
     saying nothing, and no sentence end. Stops at the first item that is not a tag."""
@@ -269,15 +351,23 @@ def _is_tag_list(line: str, rules: CleaningRules) -> bool:
     return items >= rules.structure.tag_list_min_items
 
 
-def dropped_lines(text: str, rules: CleaningRules) -> list[tuple[str, str]]:
+def dropped_lines(
+    text: str, rules: CleaningRules, site_lines: Collection[str] = ()
+) -> list[tuple[str, str]]:
     """Each line `clean_text` drops, with the rule that dropped it (for explaining a result)."""
-    lines, reasons, end = _classified(text, rules)
+    lines, reasons, end = _classified(text, rules, site_lines)
     dropped = [(line, reason) for line, reason in zip(lines, reasons, strict=True) if reason]
     return dropped + [(line, "end_of_article") for line in end]
 
 
-def _classified(text: str, rules: CleaningRules) -> tuple[list[str], list[str | None], list[str]]:
-    """Stripped lines, the reason each is furniture (None: kept), and the lines after the end."""
+def _classified(
+    text: str, rules: CleaningRules, site_lines: Collection[str] = ()
+) -> tuple[list[str], list[str | None], list[str]]:
+    """Stripped lines, the reason each is furniture (None: kept), and the lines after the end.
+
+    `site_lines`: keys (`sitelines.line_key`) of the lines the page's site repeats on its other
+    pages (see `sitelines`): furniture too.
+    """
     text = visible_text(text)
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").split("\n")
     lines: list[str] = []
@@ -294,8 +384,54 @@ def _classified(text: str, rules: CleaningRules) -> tuple[list[str], list[str | 
             break
         lines.append(line)
         reasons.append(furniture_reason(line, rules) if line else None)
+    if site_lines:
+        _mark_site_lines(lines, reasons, site_lines, rules)
     _mark_structural_furniture(lines, reasons, rules)
     return lines, reasons, end
+
+
+BODY_MIN_WORDS = 6  # a line that ends a sentence with at least this many words is the story's
+
+
+def _mark_site_lines(
+    lines: list[str], reasons: list[str | None], site_lines: Collection[str], rules: CleaningRules
+) -> None:
+    """Mark the lines the site repeats on its other stories, where furniture sits: before the
+    story's first sentence or after its last, or next to other furniture. One repeated between
+    two of the story's sentences is a sub-heading the site uses often ("ماہرین کیا کہتے ہیں"),
+    and stays."""
+    present = [i for i, line in enumerate(lines) if line]
+    repeated = {
+        i
+        for i in present
+        if reasons[i] is None
+        and len(lines[i]) <= rules.max_unit_chars
+        and line_key(lines[i]) in site_lines
+    }
+    if not repeated:
+        return
+    body = [
+        i
+        for i in present
+        if i not in repeated
+        and reasons[i] is None
+        and _ends_sentence(lines[i])
+        and len(_words(lines[i], BODY_MIN_WORDS)) >= BODY_MIN_WORDS
+    ]
+    first, last = (body[0], body[-1]) if body else (len(lines), -1)
+    for i in repeated:
+        if i < first or i > last:
+            reasons[i] = "repeated_on_site"
+    changed = True
+    while changed:  # a run of repeated lines next to furniture is furniture
+        changed = False
+        for k, i in enumerate(present):
+            if reasons[i] is not None or i not in repeated:
+                continue
+            neighbours = present[max(0, k - 1) : k] + present[k + 1 : k + 2]
+            if any(reasons[j] is not None for j in neighbours):
+                reasons[i] = "repeated_on_site"
+                changed = True
 
 
 def _mark_structural_furniture(
@@ -322,6 +458,8 @@ def _mark_structural_furniture(
                     for j in run:
                         reasons[j] = "between_furniture"
                 run = []
+    if structure.related_list_min_items:
+        _mark_related_lists(lines, reasons, present, rules)
     if structure.drop_trailing_bylines:
         trailing: list[int] = []
         for i in reversed(present):
@@ -334,9 +472,44 @@ def _mark_structural_furniture(
             trailing.append(i)
 
 
-def clean_text(text: str, rules: CleaningRules) -> str:
-    """Drop page furniture and join hard-wrapped lines. Paragraphs stay separated by blank lines."""
-    lines, reasons, _ = _classified(text, rules)
+RELATED_HEADER_WORDS = 4  # "یہ بھی پڑھیں", "متعلقہ خبریں": a header, not a read-also headline
+
+
+def _mark_related_lists(
+    lines: list[str], reasons: list[str | None], present: list[int], rules: CleaningRules
+) -> None:
+    """The headlines listed under a related-stories header ("متعلقہ خبریں" alone on its line):
+    a run of at least `related_list_min_items` headline-shaped lines (short, no full stop)."""
+    structure = rules.structure
+    k = 0
+    while k < len(present):
+        i = present[k]
+        k += 1
+        if reasons[i] != "read_also" or len(_words(lines[i], RELATED_HEADER_WORDS + 1)) > (
+            RELATED_HEADER_WORDS
+        ):
+            continue
+        run = []
+        while k < len(present):
+            j = present[k]
+            line = lines[j]
+            if reasons[j] is not None or len(line) >= rules.short_line_chars:
+                break
+            if _ends_sentence(line, "۔.") or rules.caption_marker.search(line):
+                break
+            run.append(j)
+            k += 1
+        if len(run) >= structure.related_list_min_items:
+            for j in run:
+                reasons[j] = "related_list"
+
+
+def clean_text(text: str, rules: CleaningRules, site_lines: Collection[str] = ()) -> str:
+    """Drop page furniture and join hard-wrapped lines. Paragraphs stay separated by blank lines.
+
+    `site_lines`: see `_classified`.
+    """
+    lines, reasons, _ = _classified(text, rules, site_lines)
     out: list[str] = []
     pending_break = False
     previous = ""
@@ -353,6 +526,7 @@ def clean_text(text: str, rules: CleaningRules) -> str:
                 not pending_break
                 and len(previous) >= rules.short_line_chars
                 and not _ends_sentence(previous)
+                and not _ends_unpunctuated_sentence(previous, line, rules.structure)
             ):
                 out.append(" ")  # hard-wrapped
             else:
@@ -361,6 +535,21 @@ def clean_text(text: str, rules: CleaningRules) -> str:
         previous = line
         pending_break = False
     return "".join(out)
+
+
+def _ends_unpunctuated_sentence(line: str, following: str, structure: StructureRules) -> bool:
+    """A long line whose last word is a finite verb's ending ("ہے", "گئے") ends its sentence
+    even without a ۔ (a page's paragraph that lost its full stop), unless the next line opens
+    with a word that continues a sentence ("کہ", "جو"): hard-wrapped text breaks anywhere."""
+    last = _words(line[-80:])
+    if not last or last[-1] not in structure.final_verbs:
+        return False
+    if not following[:1].isalnum():
+        return False  # the next line opens with punctuation ("۔", "،"): it goes on
+    first = _words(following, 1)
+    return not first or (
+        first[0] not in structure.continuation_words and first[0] not in structure.final_verbs
+    )
 
 
 def _dateline(line: str, rules: CleaningRules) -> re.Match | None:
@@ -414,7 +603,7 @@ def iter_units(cleaned: str, rules: CleaningRules) -> Iterator[Span]:
 
 def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
     dateline_end = _dateline_end(line, rules)
-    if not _ends_sentence(line) and not _has_boundary(line, dateline_end):
+    if not _ends_sentence(line) and not _has_boundary(line, dateline_end, rules):
         if len(line) <= rules.max_unit_chars and rules.caption_marker.search(line):
             kind = "caption"
         else:
@@ -422,7 +611,7 @@ def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
         yield _trimmed(line, 0, len(line), offset, kind)
         return
     start = 0
-    for end in _boundaries(line, dateline_end):
+    for end in _boundaries(line, dateline_end, rules):
         span = _trimmed(line, start, end, offset, "sentence")
         if span is not None:
             yield span
@@ -431,8 +620,8 @@ def _split_line(line: str, offset: int, rules: CleaningRules) -> Iterator[Span]:
         yield _trimmed(line, start, len(line), offset, "sentence")
 
 
-def _has_boundary(line: str, dateline_end: int = 0) -> bool:
-    return any(True for _ in _boundaries(line, dateline_end))
+def _has_boundary(line: str, dateline_end: int = 0, rules: CleaningRules | None = None) -> bool:
+    return any(True for _ in _boundaries(line, dateline_end, rules))
 
 
 def _trimmed(line: str, start: int, end: int, offset: int, kind: str) -> Span | None:
@@ -445,10 +634,13 @@ def _trimmed(line: str, start: int, end: int, offset: int, kind: str) -> Span | 
     return Span(offset + start, offset + end, kind)
 
 
-def _boundaries(line: str, dateline_end: int = 0) -> Iterator[int]:
+def _boundaries(
+    line: str, dateline_end: int = 0, rules: CleaningRules | None = None
+) -> Iterator[int]:
     """Positions just after each sentence end inside one line (the line's end excluded).
 
-    A ۔ before `dateline_end` belongs to the dateline that opens the line, not a sentence end.
+    A ۔ before `dateline_end` belongs to the dateline that opens the line, not a sentence end;
+    nor is a ۔ inside a short bracket ("(ایجنسی۔ 12 مئی)") or, with `rules`, an initial's dot.
     """
     n = len(line)
     i = dateline_end
@@ -459,7 +651,11 @@ def _boundaries(line: str, dateline_end: int = 0) -> Iterator[int]:
         i = mark.start()
         run_end = SENTENCE_MARK_RUN.match(line, i).end()
         run = line[i:run_end]
-        if not _is_boundary(line, i, run_end, run):
+        if (
+            not _is_boundary(line, i, run_end, run)
+            or (run == "۔" and _inside_brackets(line, i))
+            or (rules is not None and run == "۔" and _is_initial(line, i, rules))
+        ):
             i = run_end
             continue
         end = _absorb_closers(line, run_end)
@@ -476,9 +672,60 @@ def _is_boundary(line: str, start: int, end: int, run: str) -> bool:
     if before.isdigit() and after.isdigit():
         return False  # 3.5, 3۔5
     if run == ".":
-        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL.
-        return bool(before) and before.isalpha() and (not after or after.isspace())
+        # A Latin full stop ends a sentence only between words, not in 2.0, U.N. or a URL, nor
+        # after an initial or a title ("S. Kumar", "Dr. Khan").
+        if not (before and before.isalpha() and (not after or after.isspace())):
+            return False
+        word = LATIN_WORD_BEFORE.search(line, max(0, start - 8), start)
+        return not (
+            word
+            and (
+                len(word.group()) == 1
+                and word.group().isupper()
+                or (word.group().lower() in LATIN_TITLES)
+            )
+        )
     return True
+
+
+LATIN_WORD_BEFORE = re.compile(r"(?<![A-Za-z])[A-Za-z]+$")
+LATIN_TITLES = frozenset({"mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "lt", "col", "prof"})
+
+
+BRACKET_REACH = 60  # a dateline's bracket (agency, date) is never longer
+
+
+def _inside_brackets(line: str, i: int) -> bool:
+    """Whether the ۔ at `i` is inside a short bracket with text after it before the bracket
+    closes: "(اردو پوائنٹ۔ 13 مارچ)". A ۔ just before the closing bracket ends a sentence."""
+    opened = line.rfind("(", max(0, i - BRACKET_REACH), i)
+    if opened < 0 or line.find(")", opened, i) >= 0:
+        return False
+    closed = line.find(")", i, i + BRACKET_REACH)
+    if closed < 0 or line.find("(", i, closed) >= 0:
+        return False
+    return bool(line[i + 1 : closed].strip(" ۔.\t"))
+
+
+def _is_initial(line: str, i: int, rules: CleaningRules) -> bool:
+    """Whether the ۔ at `i` is the dot of an initial ("ایس۔ جے۔ شنکر"): the word before it is a
+    letter's name and a word follows on the line. A letter name that is also a common word
+    ("کے") counts only right after another initial."""
+    if not rules.abbreviation_letters or i + 1 >= len(line) or _blank_from(line, i + 1):
+        return False
+    start = i
+    while start > 0 and not line[start - 1].isspace() and line[start - 1] not in "۔(":
+        start -= 1
+    word = line[start:i]
+    if word not in rules.abbreviation_letters:
+        return False
+    if word not in rules.ambiguous_letters:
+        return True
+    before = line[max(0, start - 12) : start].rstrip()
+    if not before.endswith("۔"):
+        return False
+    previous = before[:-1].split()
+    return bool(previous) and previous[-1] in rules.abbreviation_letters
 
 
 def _absorb_closers(line: str, i: int) -> int:

@@ -180,8 +180,17 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def write_rows(rows: Iterable[dict], out: str | Path | None, fmt: str, columns: list[str]) -> int:
+def write_rows(
+    rows: Iterable[dict],
+    out: str | Path | None,
+    fmt: str,
+    columns: list[str],
+    types: dict | None = None,
+) -> int:
     """Write `rows` (dicts; list or dict values are nested) and return how many were written.
+
+    `types` ({column: pyarrow type}) fixes the Parquet column types, so that a column whose first
+    rows are all empty still gets its type (flat prediction rows: a date, a probability).
 
     A file is written atomically; when there are no rows at all, an existing file is left as it
     was (a run whose every input was bad must not wipe the last good output).
@@ -201,7 +210,7 @@ def write_rows(rows: Iterable[dict], out: str | Path | None, fmt: str, columns: 
             stream.detach()
     with atomic_path(out) as tmp:
         if fmt == "parquet":
-            count = _write_parquet(rows, tmp, columns)
+            count = _write_parquet(rows, tmp, columns, types)
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as stream:
                 count = _write_text(rows, stream, fmt, columns)
@@ -235,20 +244,25 @@ def _csv_cell(value):
     return "" if value is None else value
 
 
-def _write_parquet(rows: Iterable[dict], path: Path, columns: list[str]) -> int:
+def _write_parquet(
+    rows: Iterable[dict], path: Path, columns: list[str], types: dict | None = None
+) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     iterator = iter(rows)
     writer = None
     count = 0
+    fixed = pa.schema([(c, types[c]) for c in columns]) if types else None
     try:
         for chunk in chunks(iterator, CHUNK_ROWS):
             # Nested values are stored as JSON text: their shape depends on the schema's parties.
             table = pa.Table.from_pylist(
-                [{c: _parquet_cell(r.get(c)) for c in columns} for r in chunk]
+                [{c: _parquet_cell(r.get(c)) for c in columns} for r in chunk], schema=fixed
             )
-            if writer is None:
+            if writer is None and fixed is not None:
+                writer = pq.ParquetWriter(path, fixed)
+            elif writer is None:
                 schema = pa.schema(
                     [
                         f.with_type(pa.string()) if pa.types.is_null(f.type) else f
@@ -265,7 +279,8 @@ def _write_parquet(rows: Iterable[dict], path: Path, columns: list[str]) -> int:
         if writer is not None:
             writer.close()
     if writer is None:
-        pq.write_table(pa.table({c: pa.array([], pa.string()) for c in columns}), path)
+        empty = pa.table({c: pa.array([], pa.string()) for c in columns})
+        pq.write_table(fixed.empty_table() if fixed is not None else empty, path)
     return count
 
 

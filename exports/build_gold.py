@@ -38,7 +38,7 @@ USERS = {
     4: "annotator.d@mauqif.local",
     5: "lead@mauqif.local",
 }
-FIRST_PASS = {"a": 1, "b": 2, "c": 3, "d": 1, "e": 2, "f": 3}
+FIRST_PASS = {"a": 1, "b": 2, "c": 3, "d": 1, "e": 2, "f": 3, "g": 1}
 SECOND_PASS, ADJUDICATOR = 4, 5
 
 

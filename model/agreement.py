@@ -16,6 +16,9 @@ Which annotations count: cancelled (skipped) ones do not, and neither does an ad
 ground-truth annotation made after two or more others of the same sentence (the reviewer's
 verdict `mauqif adjudicate` brings back, or the lead's decision in the gold set): it settles a
 disagreement and is not another independent pass. Each annotator's latest answer counts once.
+Nor does an annotation someone other than its author changed (`labels.trusted`: Label Studio's
+`updated_by` is another member, or the record says it was taken over), until a lead confirms it:
+a member who rewrites another's answer must not move the figures. The notes name them.
 
 Everything here is pure: a table in, frames out. Label values come from the schema.
 """
@@ -32,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from mauqif.annotate.labels import agreement as pairwise_agreement
-from mauqif.annotate.labels import independent_passes, question_columns
+from mauqif.annotate.labels import held_line, independent_passes, question_columns
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema
 
 ALPHA_COLUMNS = [
@@ -343,6 +346,8 @@ def agreement(
     annotators = sorted({str(a) for m in matrices.values() for a in m.columns})
     units = len(set().union(*(set(m.index[m.notna().sum(axis=1) >= 2]) for m in matrices.values())))
     notes = []
+    if held_line(table):
+        notes.append(held_line(table))
     if units == 0:
         notes.append("no sentence was answered by two annotators: nothing to compare")
     return Agreement(

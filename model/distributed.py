@@ -7,7 +7,8 @@ groups), and runs every partition as one task on the cluster's workers:
 - the model is loaded once per worker, by a worker plugin (`ModelPlugin`) that carries only the
   model's directory: tasks never pickle the model, and a worker that joins or restarts loads it
   by itself;
-- each partition's rows are written by the worker as `OUT/part-NNNNNN-<key>.parquet`, atomically
+- each partition's rows are written by the worker as `OUT/part-NNNNNN-<key>.parquet` with the
+  flat, typed columns of `predict.flat_columns` (what `mauqif trends` and DuckDB read), atomically
   (a temporary file renamed into place), so a file that is there is complete;
 - the key names the input file, the byte range, the kind of input and the model version: a
   re-run skips the partitions already written and computes only the missing ones (an
@@ -36,10 +37,12 @@ from mauqif.annotate.tables import write_rows
 
 from .predict import (
     CHARS_PER_SENTENCE,
-    PREDICTION_COLUMNS,
     _article_chunk,
     _sentence_chunk,
     _sentence_lines,
+    flat_columns,
+    flat_rows,
+    flat_types,
 )
 
 PLUGIN = "mauqif-model"
@@ -207,7 +210,7 @@ def predict_partition(
     errors: list[InputError] = []
     rows = list(_partition_rows(model, partition, sentences, errors.append))
     path = Path(out_dir) / partition.filename(sentences, model.version)
-    write_rows(rows, path, "parquet", PREDICTION_COLUMNS)
+    write_rows(flat_rows(rows), path, "parquet", flat_columns(model), flat_types(model))
     return len(rows), [(e.source, e.reason) for e in errors]
 
 
@@ -279,6 +282,7 @@ def _partition_articles(partition: Partition, on_skip) -> Iterator[Article]:
                     text=row["text"],
                     title=row.get("title"),
                     url=row.get("url"),
+                    published=row.get("published"),
                     source=partition.path,
                 )
             else:
@@ -435,11 +439,11 @@ def _local_workers(address: str) -> int:
 
 
 def read_dataset(out_dir: str | Path):
-    """The dataset's rows as one pandas DataFrame, partitions in input order (a directory
-    `predict_dataset` wrote holds the partitions of one input and one model only)."""
+    """The dataset's rows (flat columns) as one pandas DataFrame, partitions in input order (a
+    directory `predict_dataset` wrote holds the partitions of one input and one model only)."""
     import pandas as pd
 
     files = sorted(Path(out_dir).glob("part-*.parquet"))
     if not files:
-        return pd.DataFrame(columns=PREDICTION_COLUMNS)
+        return pd.DataFrame()
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)

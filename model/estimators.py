@@ -53,19 +53,22 @@ class TwoStageClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"))
         check_classification_targets(y)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.classes_ = np.unique(y)
         base = self.estimator if self.estimator is not None else LogisticRegression()
         is_null = y == self.null_label
         others = self.classes_[self.classes_ != self.null_label]
         if is_null.any() and len(others) >= 2:
-            self.gate_ = clone(base).fit(X, is_null)
-            self.inner_ = clone(base).fit(X[~is_null], y[~is_null])
+            self.gate_ = clone(base).fit(X, is_null, sample_weight=w)
+            self.inner_ = clone(base).fit(
+                X[~is_null], y[~is_null], sample_weight=None if w is None else w[~is_null]
+            )
         else:
             self.gate_ = None
-            self.inner_ = clone(base).fit(X, y)
+            self.inner_ = clone(base).fit(X, y, sample_weight=w)
         return self
 
     def predict_proba(self, X):
@@ -678,10 +681,13 @@ class CueTokens(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     dtype : dtype of the matrix, default float32.
+    value : the entry of a token present, default 1 (the binary matrix). A larger value lets
+        the cues weigh more against the TF-IDF blocks under the same regularisation.
     """
 
-    def __init__(self, dtype=np.float32):
+    def __init__(self, dtype=np.float32, value=1.0):
         self.dtype = dtype
+        self.value = value
 
     def fit(self, X, y=None):
         counts = CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True).fit(_texts(X))
@@ -699,7 +705,11 @@ class CueTokens(TransformerMixin, BaseEstimator):
             columns.extend(found)
             indptr.append(len(columns))
         matrix = sp.csr_matrix(
-            (np.ones(len(columns), dtype=self.dtype), np.asarray(columns, dtype=np.int64), indptr),
+            (
+                np.full(len(columns), self.value, dtype=self.dtype),
+                np.asarray(columns, dtype=np.int64),
+                indptr,
+            ),
             shape=(len(indptr) - 1, len(self.vocabulary_)),
         )
         matrix.sort_indices()

@@ -85,6 +85,26 @@ REPORTING_VERBS = (
     "دھمکی",
     "لکھا",
     "کہ",
+    # More of the forms Urdu news reports speech with: "کہہ چکا ہے", "بتائی", "عندیہ دیا",
+    # "اشارہ دیا", "مدعو کیا", "خواہاں ہے", "اتفاق کیا", "امید ظاہر کی", "پیغام دیا".
+    "کہہ",
+    "کہے",
+    "بتائی",
+    "بتائے",
+    "عندیہ",
+    "اشارہ",
+    "مدعو",
+    "دعوت",
+    "خواہاں",
+    "خواہش",
+    "اتفاق",
+    "ظاہر",
+    "انکشاف",
+    "پیغام",
+    "اصرار",
+    "تجویز",
+    "باور",
+    "مبارکباد",
 )
 ATTRIBUTION = (
     "مطابق",
@@ -137,13 +157,15 @@ SUPPORT_WORDS = (
     "کامیاب",
     "ناقابل",
     "بہادری",
-    "مسترد",
-    "بےبنیاد",
-    "بنیاد",
-    "پروپیگنڈا",
+    # Rejecting critics' accusations is `favor` (rule 8), rejecting a proposal is not: the
+    # rejecting words count through `speaker_rejects_claims`, where a claim or report is named.
     "مدد",
-    "تیار",
-    "ساتھ",
+    # "کے ساتھ کھڑے ہیں" (stand with); "ساتھ" alone is "with" and "تیار" "ready", in most
+    # sentences of news that report a meeting or an agreement: they took no side.
+    "کھڑے",
+    "کھڑا",
+    "خواہاں",
+    "قریبی",
 )
 CONDEMN_WORDS = (
     "مذمت",
@@ -153,17 +175,16 @@ CONDEMN_WORDS = (
     "خطرہ",
     "خطرے",
     "خطرناک",
-    "خلاف",
+    # "خلاف ورزی" (violation) judges; "خلاف" alone is "against" ("یوکرین کے خلاف جنگ"), a
+    # report of the war, and "استحکام" alone is "stability": only "عدم استحکام" counts.
     "ورزی",
     "غیرقانونی",
-    "قانونی",
     "انتباہ",
     "خبردار",
     "تنقید",
     "دھمکی",
     "سنگین",
     "عدم",
-    "استحکام",
     "افسوس",
     "قراردادوں",
     "پابندیوں",
@@ -185,11 +206,61 @@ ACT_WORDS = (
     "توثیق",
     "ملے",
     "ضیافت",
+    # Travel, inspections and talks held: logistics, not statements.
+    "داخل",
+    "معائنہ",
+    "آمد",
+    "روانگی",
+    "سفر",
+    "مذاکرات",
 )
 NUMBER_WORDS = ("ہزار", "لاکھ", "کروڑ", "سو", "فیصد", "درجن", "ہزاروں", "سیکڑوں", "سینکڑوں")
 # Attribution after the words (rule 9): "یہ بات X نے کہی", "X نے یہ اطلاع دی".
 AFTER_WORDS = ("بات", "اطلاع", "انکشاف")
 GENITIVES = ("کا", "کی", "کے")
+# Postpositions that make the word before them an object or a place, not a speaker:
+# "روس پر الزام", "جاپان کو خبردار کیا", "ماسکو میں اعلان".
+OBJECT_MARKS = ("پر", "کو", "سے", "میں")
+# Rule 11: an accusation or a claim. Framed as feeding the war or breaking rules it is
+# `against` (the condemning words say so); a bare claim of the fact is `neutral`.
+CLAIM_WORDS = ("دعوی", "دعویٰ", "دعوے", "الزام", "الزامات", "عائد")
+# Rule 12: an announced or expected position ("توقع ہے کہ X خبردار کریں گے").
+EXPECTED_WORDS = ("توقع", "متوقع", "امکان")
+FUTURE = ("گا", "گی", "گے")
+# Rule 13: a party whose report is only the object of another's rejection
+# ("X کی اس خبر کو بے بنیاد افواہ قرار دیا"): the report nouns and the rejecting words.
+REPORT_NOUNS = (
+    "خبر",
+    "خبروں",
+    "خبریں",
+    "رپورٹ",
+    "رپورٹس",
+    "رپورٹوں",
+    "دعوے",
+    "دعووں",
+    "الزامات",
+    "اطلاعات",
+)
+REJECT_WORDS = (
+    "مسترد",
+    "بےبنیاد",
+    "بنیاد",
+    "افواہ",
+    "افواہیں",
+    "تردید",
+    "جھوٹ",
+    "جھوٹا",
+    "گھڑت",
+    "پروپیگنڈا",
+)
+# Rule 14: deflecting a question, declining to comment, congratulating on something else.
+QUESTION_WORDS = ("سوال", "سوالات", "استفسار")
+COMMENT_WORDS = ("تبصرہ", "تبصرے")
+CONGRATULATE = ("مبارکباد", "مبارک", "تہنیتی")
+# A headline that names its speaker at the end, after a colon, a comma or a dash
+# ("… دیں گے: شمالی کوریا", "…، کم جونگ ان"): the last part is at most this many words.
+TAIL_WORDS = 5
+TAIL_MARKS = frozenset(":،,-–|")
 # "خیال کیا جاتا ہے کہ", "بتایا جاتا ہے": impersonal attribution names no source (rule 5).
 IMPERSONAL = ("جاتا", "جاتی", "جاتے")
 # Experts, think tanks and academics are not a party (GUIDELINES: parties), even when the party's
@@ -297,6 +368,9 @@ def _phrases(phrases: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...
 # Bits of `_word_kinds`: the word lists a word is in.
 _BOTH, _SUPPORT, _CONDEMN, _ACT, _NUMBER, _AFTER, _EXPERT = (1 << i for i in range(7))
 _POSITIVE, _NEGATIVE, _PRONOUN, _PHRASE_START, _IMPERSONAL, _QUOTE = (1 << i for i in range(7, 13))
+_CLAIM, _EXPECTED, _REPORT_NOUN, _REJECT, _QUESTION, _COMMENT, _CONGRATULATE, _TAIL = (
+    1 << i for i in range(13, 21)
+)
 
 
 @cache
@@ -317,6 +391,14 @@ def _word_kinds() -> dict[str, int]:
         _PHRASE_START: frozenset(p[0] for p in _phrases(PRONOUN_PHRASES)),
         _IMPERSONAL: _lexicon(IMPERSONAL),
         _QUOTE: QUOTES,
+        _CLAIM: _lexicon(CLAIM_WORDS),
+        _EXPECTED: _lexicon(EXPECTED_WORDS),
+        _REPORT_NOUN: _lexicon(REPORT_NOUNS),
+        _REJECT: _lexicon(REJECT_WORDS),
+        _QUESTION: _lexicon(QUESTION_WORDS),
+        _COMMENT: _lexicon(COMMENT_WORDS),
+        _CONGRATULATE: _lexicon(CONGRATULATE),
+        _TAIL: TAIL_MARKS,
     }
     kinds: dict[str, int] = {}
     for bit, words in lists.items():
@@ -669,6 +751,16 @@ class _SentenceCues:
     impersonal: bool = False
     expert: bool = False
     context_expert: bool = False
+    claim: bool = False  # rule 11
+    expected: bool = False  # rule 12
+    rejected_report: bool = False  # rule 13: a report noun and a rejecting word
+    rejects_claims: bool = False  # rule 8: a rejecting word and a claim or report noun
+    question: bool = False  # rule 14
+    declined: bool = False  # rule 14: "تبصرہ کرنے سے انکار"
+    congratulates: bool = False  # rule 14
+    tail: bool = False  # a colon, comma or dash: maybe a headline's speaker at the end
+    topic_parties: frozenset = frozenset()
+    keyword: bool = False  # a topic keyword in the sentence itself (not only the context)
     # Per party named in the context: `_spoke` of the context marked for it (computed once here,
     # read by every pair of the sentence).
     context_spoke: dict = field(default_factory=dict)
@@ -688,8 +780,9 @@ class _SentenceCues:
         kinds = 0
         for k in v.listed:
             kinds |= k
-        on_topic = True
+        on_topic, keyword = True, False
         if topic is not None and (topic.parties or topic.keywords):
+            keyword = not topic.keywords.isdisjoint(words)
             on_topic = bool(
                 (topic.parties and topic.parties <= (parties | context_parties))
                 or not topic.keywords.isdisjoint(words)
@@ -710,6 +803,16 @@ class _SentenceCues:
             impersonal=bool(kinds & _IMPERSONAL) and _impersonal(words),
             expert=bool(kinds & _EXPERT),
             context_expert=not _lexicon(EXPERT_WORDS).isdisjoint(v.context_words),
+            claim=bool(kinds & _CLAIM),
+            expected=bool(kinds & _EXPECTED) and not _lexicon(FUTURE).isdisjoint(words),
+            rejected_report=bool(kinds & _REPORT_NOUN) and bool(kinds & _REJECT),
+            rejects_claims=bool(kinds & _REJECT) and bool(kinds & (_REPORT_NOUN | _CLAIM)),
+            question=bool(kinds & _QUESTION),
+            declined=bool(kinds & _COMMENT) and normalize("انکار") in words,
+            congratulates=bool(kinds & _CONGRATULATE),
+            tail=bool(kinds & _TAIL),
+            topic_parties=topic.parties if topic is not None else frozenset(),
+            keyword=keyword,
             context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
         )
 
@@ -752,6 +855,74 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
                 w in verbs for w in marked[i + 2 : i + 2 + 2 * LOOKAHEAD]
             )
     return ergative, reported, attributed
+
+
+def _nominative_speaker(marked: list[str]) -> bool:
+    """A target mention that speaks without `نے`: "X کہہ چکا ہے کہ", "X خبردار کرے گا", "X
+    حمایت کا اعلان کرتا ہے" (present, future and perfect tenses take no ergative): a reporting
+    verb within a few words, before any punctuation, and no postposition that makes the
+    mention an object or a place right after it."""
+    verbs = _lexicon(REPORTING_VERBS) - {normalize("کہ")}
+    objects = _lexicon(OBJECT_MARKS)
+    for i, t in enumerate(marked):
+        if t != TARGET:
+            continue
+        ahead = marked[i + 1 : i + 3 + LOOKAHEAD]
+        if not ahead or ahead[0] in objects or ERGATIVE in ahead:
+            continue
+        for w in ahead:
+            if not _WORD.match(w) or w in (TARGET, OTHER):
+                break
+            if w in verbs:
+                return True
+    return False
+
+
+def _report_rejected(marked: list[str]) -> bool:
+    """Rule 13: the target's report is what another rejects ("X کی اس خبر کو بے بنیاد قرار
+    دیا"): a report noun a few words after the mention, a rejecting word after it."""
+    nouns, reject = _lexicon(REPORT_NOUNS), _lexicon(REJECT_WORDS)
+    for i, t in enumerate(marked):
+        if t != TARGET:
+            continue
+        ahead = marked[i + 1 : i + 2 + LOOKAHEAD]
+        for j, w in enumerate(ahead):
+            if w in nouns:
+                return any(x in reject for x in marked[i + 2 + j :])
+    return False
+
+
+def _tail_speaker(marked: list[str]) -> bool:
+    """A headline naming its speaker at the end, after a colon, comma or dash ("… : xtgt",
+    "…، xtgt کا دعوی"): the target is in the last part, which has at most `TAIL_WORDS` words,
+    and at least three words come before it."""
+    cuts = [i for i, t in enumerate(marked) if t in TAIL_MARKS]
+    if not cuts:
+        return False
+    cut = cuts[-1]
+    tail = [t for t in marked[cut + 1 :] if _WORD.match(t)]
+    head = [t for t in marked[:cut] if _WORD.match(t)]
+    return TARGET in tail and len(tail) <= TAIL_WORDS and len(head) >= 3
+
+
+def _speaker_topic(party: str, shared: _SentenceCues) -> str | None:
+    """What a speaker of the topic's parties talks about (rule 6), from what the sentence
+    itself names: its partner or a topic keyword (`speaker_partner`); a third party but not the
+    partner, as in "a peace treaty with Japan" or "talks with Seoul" (`speaker_third_party`);
+    nobody, only the context naming the partner (`speaker_partner_context`) or not even that
+    (`speaker_no_partner`). None for a speaker outside the topic's parties."""
+    if party not in shared.topic_parties:
+        return None
+    partners = shared.topic_parties - {party}
+    if partners and partners <= shared.parties:
+        return "speaker_partner"
+    if shared.parties - shared.topic_parties:
+        return "speaker_third_party"
+    if shared.keyword:
+        return "speaker_topic_keyword"
+    if partners and partners <= shared.context_parties:
+        return "speaker_partner_context"
+    return "speaker_no_partner"
 
 
 def _impersonal(words: list[str]) -> bool:
@@ -810,7 +981,29 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
     if in_sentence and ergative and shared.after and reported:
         out.append("speaker_after")  # rule 9: "یہ بات X نے کہی" closes the statement
         speaker = True
+    if in_sentence and not ergative and _nominative_speaker(marked):
+        out.append("nominative_speaker")  # "X کہہ چکا ہے", "X خبردار کرے گا"
+        speaker = True
+    if in_sentence and shared.tail and _tail_speaker(marked):
+        out.append("tail_speaker")  # a headline's speaker after its colon or comma
+        speaker = True
+    if in_sentence and shared.rejected_report and not ergative and _report_rejected(marked):
+        out.append("report_rejected")  # rule 13: only the object of another's rejection
+        speaker = False
     if speaker:
+        # Rules 11-14: accusations and claims, expected positions, deflecting, congratulating.
+        if shared.claim:
+            out.append("speaker_claim_judging" if shared.condemn else "speaker_claim_plain")
+        if shared.expected:
+            out.append("speaker_expected")
+        if shared.question:
+            out.append("speaker_question")
+        if shared.declined:
+            out.append("speaker_declines")
+        if shared.congratulates:
+            out.append("speaker_congratulates")
+        if shared.rejects_claims:
+            out.append("speaker_rejects_claims")  # rule 8 (its object: rule 13)
         # Who speaks, and what kind of thing they say (rules 6, 8, 10).
         if shared.support:
             out.append("speaker_support")
@@ -823,8 +1016,13 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
         elif shared.figures:
             out.append("speaker_figures_judging")
         out.append("speaker_on_topic" if shared.on_topic else "speaker_off_topic")
+        topic_cue = _speaker_topic(party, shared)
+        if topic_cue:
+            out.append(topic_cue)
     elif in_sentence and shared.act:
         out.append("actor_only")  # rule 7: acts are not statements
+    if in_sentence and not speaker:
+        out.append("not_speaker")  # named, but nothing in the sentence makes it speak
     if not shared.on_topic:
         out.append("off_topic")
     if shared.impersonal and not speaker:

@@ -32,6 +32,9 @@ class Dataset:
 
     `pairs` has one row per sentence × party (sentence-major) and a `label` column (None where
     that party's stance is unlabelled); `sentiment` is None where the sentiment is unlabelled.
+    `weights` is each sentence's weight in training (its pairs share it): the labels table's
+    `weight` column, 1 where it has none (see `mauqif.model.train`: a lab's own labels weigh
+    more than our sample gold).
     """
 
     sentences: pd.DataFrame
@@ -49,6 +52,12 @@ class Dataset:
         return self.sentences["article_id"].astype(str).to_numpy()
 
     @property
+    def weights(self) -> np.ndarray:
+        if "weight" not in self.sentences:
+            return np.ones(len(self.sentences))
+        return self.sentences["weight"].fillna(1.0).to_numpy(dtype=float)
+
+    @property
     def stance(self) -> np.ndarray:
         return self.pairs["label"].to_numpy(dtype=object)
 
@@ -64,7 +73,11 @@ class Dataset:
         records = (
             self.sentences[columns].astype(object).where(self.sentences[columns].notna(), None)
         )
-        canonical = json.dumps(records.values.tolist(), ensure_ascii=False, sort_keys=True)
+        rows = records.values.tolist()
+        weights = self.weights
+        if (weights != 1.0).any():  # weighted training is another model; unweighted keeps its hash
+            rows = [[*row, w] for row, w in zip(rows, weights.tolist(), strict=True)]
+        canonical = json.dumps(rows, ensure_ascii=False, sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def label_counts(self) -> dict:
@@ -128,26 +141,56 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
     )
 
 
-def fit_pipelines(pipelines: dict, data: Dataset, rows=None) -> dict:
-    """Fresh clones of `pipelines` fitted on the labelled part of the sentence `rows` (all)."""
+def fit_pipelines(
+    pipelines: dict,
+    data: Dataset,
+    rows=None,
+    weights=None,
+    questions: tuple[str, ...] = ("stance", "sentiment"),
+) -> dict:
+    """Fresh clones of `pipelines` fitted on the labelled part of the sentence `rows` (all).
+
+    `weights` (one per sentence of `data`; default `data.weights`) weigh each sentence's labels
+    in the classifiers' loss (a sentence's pairs share its weight): the logistic regressions
+    take them as `sample_weight`, on top of their balanced class weights. `questions` fits only
+    those pipelines (the learning-loop benchmark fits the stance model alone); the others are
+    left unfitted.
+    """
     rows = np.arange(len(data.sentences)) if rows is None else np.asarray(rows, dtype=int)
+    weights = data.weights if weights is None else np.asarray(weights, dtype=float)
+    if len(weights) != len(data.sentences) or (weights < 0).any() or not np.isfinite(weights).all():
+        raise ModelError(
+            f"training weights must be {len(data.sentences)} finite values >= 0 (one per "
+            f"sentence), got {len(weights)}"
+        )
     fitted = fresh(pipelines)
     pair_rows = data.pair_rows(rows)
     stance = data.stance[pair_rows]
     pair_rows = pair_rows[stance != None]  # noqa: E711 (elementwise on an object array)
     sentiment_rows = rows[data.sentiment[rows] != None]  # noqa: E711
-    for what, labels in (
-        ("stance", data.stance[pair_rows]),
-        ("sentiment", data.sentiment[sentiment_rows]),
-    ):
-        values = set(labels)
+    k = len(data.party_ids)
+    jobs = {
+        "stance": (data.pairs.iloc[pair_rows], data.stance[pair_rows], weights[pair_rows // k]),
+        "sentiment": (
+            data.inputs.iloc[sentiment_rows],
+            data.sentiment[sentiment_rows],
+            weights[sentiment_rows],
+        ),
+    }
+    for what in questions:
+        values = set(jobs[what][1])
         if len(values) < 2:
             raise ModelError(
                 f"cannot train the {what} model: its labels have {len(values)} distinct value(s) "
                 f"({', '.join(map(str, values)) or 'none'}); label more sentences"
             )
-    fitted["stance"].fit(data.pairs.iloc[pair_rows], data.stance[pair_rows])
-    fitted["sentiment"].fit(data.inputs.iloc[sentiment_rows], data.sentiment[sentiment_rows])
+    for what in questions:
+        X, y, w = jobs[what]
+        pipeline = fitted[what]
+        if (w == 1.0).all():
+            pipeline.fit(X, y)
+        else:
+            pipeline.fit(X, y, **{f"{pipeline.steps[-1][0]}__sample_weight": w})
     return fitted
 
 
@@ -175,6 +218,17 @@ class Model:
         """The least probability at which push pre-selects a party's stance (the manifest's
         `min_confidence`, from the model's config)."""
         return float(self.manifest.get("min_confidence", self.config.min_confidence))
+
+    @property
+    def stance_thresholds(self) -> dict[str, float]:
+        """{stance value: the least probability at which push pre-selects it}: the manifest's
+        `stance_thresholds` (chosen on training's cross-validation so that a pre-selected polar
+        value is right often enough, `model.thresholds`), `min_confidence` for a value it lacks."""
+        chosen = self.manifest.get("stance_thresholds") or {}
+        floor = self.min_confidence
+        return {
+            str(value): float(chosen.get(str(value), floor)) for value in self.schema.stance_values
+        }
 
     @property
     def stance_labels(self) -> list[str]:
@@ -278,6 +332,8 @@ def train_model(
 ) -> Model:
     """Fit a model on an aggregated labels table (one row per sentence: sentence_id, article_id,
     text, context, stance_<party>…, sentiment), e.g. `aggregate(read_exports(paths), schema)[0]`.
+    An optional `weight` column weighs each sentence's labels (1 by default; see
+    `mauqif.model.train.source_weights`).
 
     `pipelines` (unfitted or fitted; they are cloned) replaces the ones `config` would build.
     """

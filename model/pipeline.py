@@ -60,6 +60,12 @@ class ModelConfig:
     # set's grouped cross-validation and on the dev set it scored at least as well as the 2–5
     # of 2026-11 (see model/README.md), with a quarter fewer n-grams to compute.
     char_ngrams: tuple[int, int] = (2, 4)
+    # The entry of a stance cue present (1: binary). The cues say who speaks and what kind of
+    # thing they say, as the guidelines decide; the n-grams say which words a party uses in our
+    # gold text. With a larger entry the same L2 penalty lets the cues weigh more, so a party
+    # speaking off the topic or only claiming a fact is told by the cue and not by the habit of
+    # our gold's sources (issue 20; see model/README.md). "fast" vectorisers only.
+    cue_weight: float = 1.0
 
     def __post_init__(self):
         if self.vectorisers not in VECTORISERS:
@@ -106,7 +112,7 @@ def _chars(config: ModelConfig):
 
 def _cue_tokens(config: ModelConfig, distinct: bool):
     if config.vectorisers == "fast":
-        cues = CueTokens(dtype=np.float32)
+        cues = CueTokens(dtype=np.float32, value=config.cue_weight if distinct else 1.0)
         return DistinctRows(cues) if distinct else cues
     return CountVectorizer(token_pattern=r"\S+", lowercase=False, binary=True)
 

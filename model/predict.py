@@ -8,7 +8,11 @@ Two kinds of input:
   `context` and `id` optional (`id` passed through unchanged), `article_id` optional; never
   re-split.
 
-One output row per sentence, with the columns of `PREDICTION_COLUMNS`.
+One output row per sentence, with the columns of `PREDICTION_COLUMNS` (JSONL keeps them nested).
+Tables (Parquet, CSV, the Dask dataset) get flat, typed columns instead (`flat_columns`,
+`flat_rows`): `stance_<party>`, `p_<party>_<value>`, `sentiment`, `p_sentiment_<value>`,
+`published` (a UTC timestamp, empty when the article gave no readable date), `outlet` (the URL's
+host), `url` and the ids, so pandas, Polars and DuckDB read them without parsing JSON.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from mauqif.annotate.tables import chunks, jsonl_objects
 
 from .model import ANSWER_COLUMNS, Model
 
-PREDICTION_COLUMNS = ["id", "article_id", "text", "mentions", *ANSWER_COLUMNS]
+PREDICTION_COLUMNS = ["id", "article_id", "url", "published", "text", "mentions", *ANSWER_COLUMNS]
 CHUNK_SENTENCES = 2000
 CHARS_PER_SENTENCE = (
     110  # to cut article chunks of about CHUNK_SENTENCES sentences before splitting
 )
 DIGITS = 4  # probabilities are rounded in the output rows
+
+PASSED_THROUGH = ("url", "published", "outlet")  # kept from sentence JSONL rows when given
 
 SkipHandler = Callable[[InputError], None]
 Progress = Callable[[int], None]
@@ -132,6 +138,8 @@ def prediction_rows(model: Model, units: list[dict], ids: list) -> list[dict]:
         {
             "id": ids[i],
             "article_id": unit.get("article_id"),
+            "url": unit.get("url"),
+            "published": unit.get("published"),
             "text": unit["text"],
             "mentions": unit["mentions"],
             **answers[i],
@@ -201,6 +209,7 @@ def _sentence_lines(
             "article_id": article_id,
             "text": text,
             "context": row.get("context") if isinstance(row.get("context"), str) else "",
+            **{k: row[k] for k in PASSED_THROUGH if isinstance(row.get(k), str)},
         }
     if good == 0 and bad == 0 and whole_file:
         on_skip(InputError(source, "is empty"))
@@ -210,3 +219,81 @@ def _sentence_problem(row: dict, where: str) -> InputError | None:
     if not isinstance(row.get("text"), str) or not row["text"].strip():
         return InputError(where, "has no `text` (a non-empty string)")
     return None
+
+
+# ---- flat, typed rows for tables ------------------------------------------------------------
+
+
+def flat_columns(model: Model) -> list[str]:
+    """The columns of a flat prediction table, in order."""
+    parties, stance, sentiment = model.schema.party_ids, model.stance_labels, model.sentiment_labels
+    return [
+        "id",
+        "article_id",
+        "url",
+        "outlet",
+        "published",
+        "text",
+        *[f"stance_{p}" for p in parties],
+        *[f"p_{p}_{v}" for p in parties for v in stance],
+        "sentiment",
+        *[f"p_sentiment_{v}" for v in sentiment],
+        "model_version",
+    ]
+
+
+def flat_types(model: Model) -> dict:
+    """Arrow types of `flat_columns`: strings, a UTC timestamp, float32 probabilities."""
+    import pyarrow as pa
+
+    out = {}
+    for column in flat_columns(model):
+        if column.startswith("p_"):
+            out[column] = pa.float32()
+        elif column == "published":
+            out[column] = pa.timestamp("us", tz="UTC")
+        else:
+            out[column] = pa.string()
+    return out
+
+
+def flat_rows(rows: Iterable[dict]) -> Iterator[dict]:
+    """Prediction rows (nested) as flat rows of `flat_columns`."""
+    for row in rows:
+        out = {
+            "id": None if row.get("id") is None else str(row["id"]),
+            "article_id": None if row.get("article_id") is None else str(row["article_id"]),
+            "url": row.get("url"),
+            "outlet": row.get("outlet") or outlet_of(row.get("url")),
+            "published": parse_published(row.get("published")),
+            "text": row.get("text"),
+        }
+        for party, label in row["stance"].items():
+            out[f"stance_{party}"] = label
+        for party, proba in row["stance_proba"].items():
+            for value, p in proba.items():
+                out[f"p_{party}_{value}"] = p
+        out["sentiment"] = row["sentiment"]
+        for value, p in row["sentiment_proba"].items():
+            out[f"p_sentiment_{value}"] = p
+        out["model_version"] = row.get("model_version")
+        yield out
+
+
+def outlet_of(url) -> str | None:
+    """The outlet of an article: its URL's host without `www.` (None without a URL)."""
+    if not isinstance(url, str) or "://" not in url:
+        return None
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def parse_published(value):
+    """A publication date as a UTC datetime (naive dates are taken as UTC), or None when there is
+    none or it cannot be read."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    stamp = pd.to_datetime(value, errors="coerce", utc=True, format="mixed")
+    return None if pd.isna(stamp) else stamp.to_pydatetime()

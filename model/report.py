@@ -131,6 +131,72 @@ def _learning_curve(points: list[dict]) -> str:
     return _png(fig)
 
 
+def _reliability_plot(table: dict, thresholds: dict) -> str:
+    """Per polar value: the share of out-of-fold answers right against the model's mean
+    probability in each bin (a calibrated model sits on the diagonal), point areas by the
+    number of answers, and the value's threshold as a dashed line."""
+    fig = Figure(figsize=(5.2, 4.2))
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="#bbbbbb", linewidth=1, label="calibrated")
+    for i, (value, rows) in enumerate(table.items()):
+        color = COLORS[i % len(COLORS)]
+        ax.plot(
+            [r["mean_p"] for r in rows],
+            [r["right"] for r in rows],
+            color=color,
+            marker="",
+            linewidth=1,
+        )
+        ax.scatter(
+            [r["mean_p"] for r in rows],
+            [r["right"] for r in rows],
+            s=[12 + 3 * r["n"] ** 0.9 for r in rows],
+            color=color,
+            alpha=0.8,
+            label=value,
+        )
+        t = thresholds.get(value)
+        if t is not None and t <= 1:
+            ax.axvline(t, color=color, linestyle="--", linewidth=1)
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("model's probability of its answer (bin mean)")
+    ax.set_ylabel("share of those answers right")
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, loc="upper left")
+    ax.set_title("Reliability of favor / against (out of fold)")
+    return _png(fig)
+
+
+def _thresholds_section(chosen: dict) -> str:
+    """The pre-selection thresholds, how they were chosen, what they give out of fold, and the
+    reliability plot with its table."""
+    shown = ", ".join(
+        f"<code>{escape(v)}</code> {'never' if t > 1 else _fmt(t, 2)}"
+        for v, t in chosen["stance_thresholds"].items()
+    )
+    cv = chosen["cross_validation"]
+    rows = "".join(
+        f"<tr><td>{escape(value)}</td><td>{_fmt(r['low'], 1)}–{_fmt(r['high'], 1)}</td>"
+        f"<td>{r['n']}</td><td>{_fmt(r['mean_p'], 2)}</td><td>{_fmt(r['right'], 2)}</td></tr>"
+        for value, bins in chosen["reliability"].items()
+        for r in bins
+    )
+    return f"""<h2>What push pre-selects</h2>
+<p>A party's stance is pre-selected only when the model gives its answer at least the value's
+threshold: {shown}. Each polar value's threshold is the least one at which the one-sided
+{_fmt(chosen["confidence"], 2)} Wilson lower bound of the out-of-fold precision reaches
+{_fmt(chosen["target_precision"], 2)}; the others keep <code>min_confidence</code>. Out of fold,
+{cv["polar_preselected_right"]} of {cv["polar_preselected"]} pre-selected favor/against are right
+({_fmt(cv["precision"], 2)}), and {_fmt(cv["gold_polar_recall"], 2)} of the {cv["gold_polar"]}
+labelled favor/against are pre-selected right. Read it as an upper estimate for outlets nobody
+labelled: check it with <code>mauqif evaluate</code> on their pages.</p>
+{_reliability_plot(chosen["reliability"], chosen["stance_thresholds"])}
+<table><tr><th>value</th><th>probability</th><th>answers</th><th>mean probability</th>
+<th>share right</th></tr>{rows}</table>
+"""
+
+
 def _class_cells(figures: dict | None) -> str:
     """P, R, F1 of one value; a value no label has gets dashes (its F1 is not a zero)."""
     if not figures or figures["support"] == 0:
@@ -204,8 +270,10 @@ def render_report(
     n_sentences: int,
     n_articles: int,
     created_at: str,
+    thresholds: dict | None = None,
 ) -> str:
-    """The report as one HTML string."""
+    """The report as one HTML string; `thresholds` (`thresholds.cross_validated_thresholds`)
+    adds the pre-selection thresholds and their reliability plot."""
     parties = schema.party_ids
     names = list(evaluation.figures)
     summary_rows = "".join(
@@ -249,6 +317,7 @@ Macro-F1 and F_avg average over the values that have labels (a party never label
 {_confusions(evaluation.figures[names[0]], parties)}
 <h2>Learning curve</h2>
 {_learning_curve(evaluation.learning_curve)}
+{_thresholds_section(thresholds) if thresholds else ""}
 <h2>Labels</h2>
 {_label_counts(label_counts, schema)}
 <p>{aggregation.get("annotations", 0)} annotations ({aggregation.get("cancelled", 0)} cancelled) of
@@ -288,6 +357,59 @@ def _text_matrix(label: str, block: dict) -> list[str]:
     return lines
 
 
+def _error_kinds_text(table: dict, parties: list[str]) -> list[str]:
+    """The error table (`scoring.error_table`): wrong (unit, party) pairs per kind and party."""
+    if not table:
+        return []
+    width = max(len(p) for p in parties) + 2
+    lines = [
+        "Stance errors by kind (wrong unit × party pairs)",
+        f"{'kind':28}{'pairs':>6}" + "".join(f"{p:>{width}}" for p in parties),
+    ]
+    for row in table.values():
+        lines.append(
+            f"{row['label']:28}{row['pairs']:>6}"
+            + "".join(f"{row['by_party'].get(p, 0):>{width}}" for p in parties)
+        )
+    total = sum(row["pairs"] for row in table.values())
+    lines.append(f"{'total':28}{total:>6}")
+    return lines
+
+
+def _error_kinds_html(table: dict, parties: list[str]) -> str:
+    if not table:
+        return ""
+    head = "".join(f"<th>{escape(p)}</th>" for p in parties)
+    rows = "".join(
+        f"<tr><td>{escape(row['label'])}</td><td>{row['pairs']}</td>"
+        + "".join(f"<td>{row['by_party'].get(p, 0)}</td>" for p in parties)
+        + f"<td>{escape(row['definition'])}</td></tr>"
+        for row in table.values()
+    )
+    return (
+        "<h2>Stance errors by kind</h2><p>Each wrongly predicted (unit, party) pair, sorted by "
+        "the first definition that holds.</p>"
+        f"<table><tr><th>kind</th><th>pairs</th>{head}<th>definition</th></tr>{rows}</table>"
+    )
+
+
+def preselection_lines(figures: dict | None) -> list[str]:
+    """What push would pre-select under the model's thresholds, for `mauqif evaluate`."""
+    if not figures:
+        return []
+    shown = ", ".join(
+        f"{v} {'never' if t > 1 else f'{t:.2f}'}" for v, t in figures["thresholds"].items()
+    )
+    return [
+        "",
+        f"Pre-selection (thresholds: {shown})",
+        f"  pre-selected favor/against that are right  {_fmt(figures['precision'], 2):>5}"
+        f"  ({figures['polar_preselected_right']} of {figures['polar_preselected']})",
+        f"  gold favor/against pre-selected right      {_fmt(figures['gold_polar_recall'], 2):>5}"
+        f"  (of {figures['gold_polar']})",
+    ]
+
+
 def render_evaluation_text(result, schema) -> str:
     """The figures of a `scoring.ModelEvaluation` as a plain-text table for the terminal:
     summary, P / R / F1 and support per value of every question, confusion matrices (rows:
@@ -323,6 +445,7 @@ def render_evaluation_text(result, schema) -> str:
             summary = f"F_avg {_fmt(block['f_avg'])}  {summary}"
         few = "" if block.get("enough_labels", True) else "  (few labels: read as rough)"
         lines.append(f"{'':14}{summary}  n={block['n']}{few}")
+    lines += preselection_lines(getattr(result, "preselection", None))
     lines += ["", "Confusion matrices (rows: gold, columns: predicted)"]
     for label, key in [
         ("all parties", "all"),
@@ -330,6 +453,7 @@ def render_evaluation_text(result, schema) -> str:
         ("sentiment", "sentiment"),
     ]:
         lines += _text_matrix(label, _block(fig, key))
+    lines += ["", *_error_kinds_text(getattr(result, "error_kinds", {}), parties)]
     lines += ["", f"Errors: {len(result.errors)} of {result.units} units"]
     for error in result.errors:
         lines.append(f"{error['id']}  {_wrong(error)}")
@@ -337,6 +461,13 @@ def render_evaluation_text(result, schema) -> str:
         if error.get("note"):
             lines.append(f"    note: {error['note']}")
     return "\n".join(lines)
+
+
+def _preselection_html(figures: dict | None) -> str:
+    if not figures:
+        return ""
+    lines = preselection_lines(figures)[1:]
+    return f"<h2>What push would pre-select</h2><pre>{escape(chr(10).join(lines))}</pre>"
 
 
 def render_evaluation_html(result, schema, created_at: str = "") -> str:
@@ -370,6 +501,7 @@ F1 of favor and against; macro-F1 averages the values that have labels.</p>
 <tr><td><b>{_fmt(fig["score"])}</b></td><td>{_fmt(fig["stance"]["all"]["f_avg"])}</td>
 <td>{_fmt(fig["stance"]["all"]["macro_f1"])}</td><td>{_fmt(fig["sentiment"]["macro_f1"])}</td></tr></table>
 <ul>{files}</ul>
+{_preselection_html(getattr(result, "preselection", None))}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 {_bars(evaluation, parties, "macro_f1", "Macro-F1 per question")}
 {_bars(evaluation, parties, "f_avg", "F_avg (favor, against) per party")}
@@ -380,6 +512,7 @@ with no label.</p>
 <h2>Confusion matrices</h2>
 <p>Rows: gold; columns: predicted.</p>
 {_confusions(fig, ["all", *parties])}
+{_error_kinds_html(getattr(result, "error_kinds", {}), parties)}
 <h2>Errors <small>({len(result.errors)} of {result.units} units)</small></h2>
 <table><tr><th>id</th><th>text</th><th>wrong</th><th>note</th></tr>{errors}</table>
 </body></html>

@@ -322,3 +322,54 @@ def test_evaluate_help_has_an_example():
     result = CliRunner().invoke(cli, ["evaluate", "--help"])
     assert result.exit_code == 0
     assert "mauqif evaluate ../shared/dev/seeds_labelled.jsonl --report dev.html" in result.output
+
+
+def test_evaluate_prints_and_writes_the_stance_errors_by_kind(models, tmp_path, schema):
+    rows = dev_rows(seed=6)
+    data = write_jsonl(tmp_path / "dev.jsonl", rows)
+    report = tmp_path / "dev.html"
+
+    got, _ = as_json(models, data)
+    result = evaluate("--model", str(models), data, "--report", str(report))
+
+    assert result.exit_code == 0, result.output
+    table = got["error_kinds"]
+    assert [row["label"] for row in table.values()] == [
+        "furniture",
+        "speaker not found",
+        "act taken for a statement",
+        "wrong speaker",
+        "off the topic",
+        "wrong polarity",
+        "source missed",
+        "other",
+    ]
+    # Every wrong party of the error list is in the table once, under the kind it is given.
+    wrong = [
+        (e["id"], party, w["kind"])
+        for e in got["errors"]
+        for party, w in e["wrong"].items()
+        if party != "sentiment"
+    ]
+    assert sum(row["pairs"] for row in table.values()) == len(wrong) > 0
+    for kind, row in table.items():
+        assert row["pairs"] == sum(k == kind for *_, k in wrong)
+    # The flipped Japan labels (gold favor where the template has no source) are found as
+    # sources the model does not give a stance to.
+    assert (
+        table["speaker_not_found"]["pairs"] + table["source_missed"]["pairs"] >= len(rows[::4]) // 2
+    )
+    assert "Stance errors by kind (wrong unit × party pairs)" in result.output
+    line = next(ln for ln in result.output.splitlines() if ln.startswith("total "))
+    assert line.split() == ["total", str(len(wrong))]
+    assert "<h2>Stance errors by kind</h2>" in report.read_text("utf-8")
+
+
+def test_units_flagged_as_furniture_count_their_errors_as_furniture(model, tmp_path, schema):
+    units = read_label_rows(write_jsonl(tmp_path / "dev.jsonl", dev_rows(seed=7)), schema)
+    plain = evaluate_model(model, units)
+    flagged = evaluate_model(model, units.assign(furniture=True))
+
+    total = sum(row["pairs"] for row in plain.error_kinds.values())
+    assert total > 0 and plain.error_kinds["furniture"]["pairs"] == 0
+    assert flagged.error_kinds["furniture"]["pairs"] == total

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -21,10 +22,9 @@ from mauqif.annotate.studio.server import free_port
 from mauqif.cli import cli
 from mauqif.model import load_model, save_model
 from mauqif.model.distributed import partitions, predict_dataset, read_dataset
-from mauqif.model.predict import predict_articles, predict_sentences
+from mauqif.model.predict import flat_rows, predict_articles, predict_sentences
 
 DASK = Path(sys.executable).with_name("dask")
-NESTED = ["mentions", "stance", "stance_proba", "sentiment_proba"]
 
 
 def start(*args, log: Path) -> subprocess.Popen:
@@ -117,15 +117,14 @@ def sentence_files(tmp_path_factory):
     return folder
 
 
-def comparable(rows: pd.DataFrame) -> list[dict]:
-    """Rows as plain values: the dataset stores nested values as JSON text."""
+def comparable(rows: pd.DataFrame | list[dict]) -> list[dict]:
+    """Rows as plain values: the dataset's flat rows, or local (nested) rows flattened; the
+    dataset stores probabilities as float32."""
+    rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(flat_rows(rows))
     out = []
-    for row in rows.to_dict("records"):
-        row = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in row.items()}
-        for column in NESTED:
-            if isinstance(row[column], str):
-                row[column] = json.loads(row[column])
-        out.append(row)
+    for row in rows:
+        row = {k: None if v is None or v is pd.NaT else v for k, v in row.items()}
+        out.append({k: float(np.float32(v)) if isinstance(v, float) else v for k, v in row.items()})
     return out
 
 
@@ -138,9 +137,7 @@ def test_the_cluster_gives_the_local_rows_for_a_multi_file_input(
 ):
     model = load_model(model_dir, schema)
     local_errors, dask_errors = [], []
-    local = pd.DataFrame(
-        list(predict_sentences(model, [sentence_files], on_skip=local_errors.append))
-    )
+    local = list(predict_sentences(model, [sentence_files], on_skip=local_errors.append))
 
     result = predict_dataset(
         model_dir, [sentence_files], tmp_path / "out", cluster.address, sentences=True,
@@ -170,7 +167,7 @@ def test_articles_from_a_directory_and_a_jsonl_file_give_the_local_rows(
             text = " ".join(t["data"]["text"] for t in tasks[k * 6 : (k + 1) * 6])
             out.write(json.dumps({"id": f"feed-{k}", "text": text}, ensure_ascii=False) + "\n")
     model = load_model(model_dir, schema)
-    local = pd.DataFrame(list(predict_articles(model, [folder])))
+    local = list(predict_articles(model, [folder]))
 
     result = predict_dataset(
         model_dir, [folder], tmp_path / "out", cluster.address, schema=schema,

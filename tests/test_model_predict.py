@@ -10,7 +10,7 @@ from modeldata import small_model
 from conftest import SEEDS
 from mauqif.cli import cli
 from mauqif.model import load_model, save_model
-from mauqif.model.predict import PREDICTION_COLUMNS, predict_articles
+from mauqif.model.predict import PREDICTION_COLUMNS, flat_columns, predict_articles
 
 ARTICLE = (
     "ماسکو اور پیانگ یانگ کے تعلقات\n\n"
@@ -154,7 +154,7 @@ def test_an_empty_input_is_reported_and_writes_an_empty_table(model_dir, tmp_pat
     result = predict(str(empty), *flags, "--model", str(model_dir), "-o", str(out))
     assert result.exit_code == 1
     assert "empty" in result.output and "is empty" in result.output
-    assert out.read_text("utf-8").strip() == ",".join(PREDICTION_COLUMNS)
+    assert out.read_text("utf-8").strip() == ",".join(flat_columns(load_model(model_dir)))
 
 
 def test_two_jobs_and_small_chunks_give_the_same_rows_in_the_same_order(
@@ -175,13 +175,19 @@ def test_parquet_output(model_dir, articles, tmp_path):
     out = tmp_path / "p.parquet"
     assert predict(str(articles), "--model", str(model_dir), "-o", str(out)).exit_code == 0
     frame = pd.read_parquet(out)
-    assert list(frame.columns) == PREDICTION_COLUMNS
-    assert json.loads(frame["stance"].iloc[0]).keys() == {
-        "russia",
-        "north_korea",
-        "south_korea",
-        "japan",
-    }
+    model = load_model(model_dir)
+    assert list(frame.columns) == flat_columns(model)
+    assert {"stance_russia", "stance_japan", "p_japan_against", "p_sentiment_negative"} <= set(
+        frame.columns
+    )
+    # Typed: label columns are text, probabilities float32, the date a UTC timestamp.
+    assert frame["stance_russia"].isin(model.stance_labels).all()
+    assert str(frame["p_russia_favor"].dtype) == "float32"
+    assert str(frame["published"].dtype).startswith("datetime64") and "UTC" in str(
+        frame["published"].dtype
+    )
+    p = frame[[f"p_russia_{v}" for v in model.stance_labels]].sum(axis=1)
+    assert ((p - 1).abs() < 1e-3).all()
 
 
 def test_without_a_model_predict_says_how_to_get_one(articles, tmp_path, monkeypatch):

@@ -32,6 +32,7 @@ from mauqif.annotate.studio.config import (
 )
 from mauqif.annotate.studio.pull import _claim, slug
 from mauqif.annotate.studio.push import lowest_confidence, mentions_version, prediction, task
+from mauqif.annotate.studio.results import uncertainty_score
 from mauqif.annotate.studio.server import (
     OFFLINE_ENV,
     Credentials,
@@ -137,6 +138,10 @@ HARD_CASE_RULES = {
     8: ("Invitations and their acceptance", "دعوت دینا اور اسے قبول کرنا"),
     9: ("Attribution after the words", "بات کے بعد حوالہ"),
     10: ("Reporting is not condemning", "خبر دینا مذمت کرنا نہیں"),
+    11: ("Accusations", "الزامات"),
+    12: ("Announced and expected positions", "اعلان شدہ اور متوقع موقف"),
+    13: ("only the object of another's rejection", "صرف کسی اور کے رد کرنے کا مفعول"),
+    14: ("Deflecting a question", "ٹال دینا"),
 }
 
 
@@ -152,8 +157,14 @@ def test_the_instructions_show_each_hard_case_rule_in_english_and_urdu(schema, r
         ("en", "ur"), (english, urdu), HARD_CASE_RULES[rule], strict=True
     ):
         rules = _hard_case_rules(part)
-        assert len(rules) == 10, (language, len(rules))
+        assert len(rules) == 14, (language, len(rules))
         assert words in rules[rule - 1], (language, rule)
+
+
+def test_the_instructions_show_the_sentiment_rule_for_transfers_in_english_and_urdu(schema):
+    english, urdu = instructions(schema).split('<div lang="ur"')
+    assert "Troops or arms sent, deployed or counted are <code>neutral</code>" in english
+    assert "فوجی یا اسلحہ بھیجنا، تعینات کرنا یا ان کی گنتی <code>neutral</code>" in urdu
 
 
 def test_a_task_carries_the_unit_and_its_mention_spans(schema):
@@ -205,7 +216,8 @@ def test_a_model_prediction_scores_its_least_sure_answer(schema):
         "sentiment_proba": {"positive": 0.6, "negative": 0.1, "neutral": 0.3},
     }
     pred = prediction(UNIT, schema, "v1", predicted)
-    assert pred["score"] == pytest.approx(0.4)  # north_korea's best guess is the least sure
+    # north_korea's two best answers are closest (0.4 / 0.3): the least sure question
+    assert pred["score"] == pytest.approx(0.1)
     answers = {
         r["from_name"]: r["value"]["choices"][0] for r in pred["result"] if r["type"] == "choices"
     }
@@ -215,6 +227,7 @@ def test_a_model_prediction_scores_its_least_sure_answer(schema):
     }
     assert LabelInterface(label_config(schema)).validate_prediction(pred)
     assert lowest_confidence({}, {}) == 0.0
+    assert uncertainty_score({}, {}) == 0.0
 
 
 def test_snapshot_names_are_never_reused(tmp_path):

@@ -2,7 +2,8 @@
 
 The snapshot is Label Studio's own JSON export, byte for byte, as
 `<out>/snapshots/<project>-<UTC timestamp>.json`, with `<same name>.meta.json` beside it (project,
-Label Studio version, schema hash, time, users). Snapshots are never overwritten. The labels
+Label Studio version, schema hash, time, users, the lead whose key pulled it, and the annotations
+someone other than their author changed: `tampering.py`). Snapshots are never overwritten. The labels
 table (`mauqif.annotate.labels.labels_table`) goes to `<out>/labels/<same name>.csv` and `.parquet`.
 """
 
@@ -21,6 +22,8 @@ from ..exceptions import StudioError
 from ..schema import Schema
 from ..tables import atomic_path, write_failed
 from .client import Studio
+from .tampering import Record, check, held, originals
+from .team import current_user
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class PullResult:
     rows: int
     unknown: int  # annotations with choices the schema does not know (see the `unknown` column)
     verdicts: int = 0  # reviewers' verdicts brought back as ground truth first (`review.py`)
+    changes: tuple = ()  # `tampering.Change`s: annotations changed by someone not their author
 
 
 def slug(title: str) -> str:
@@ -71,8 +75,22 @@ def download_export(studio: Studio, project_id: int, path: Path) -> None:
 
 
 def snapshot_meta(
-    project, version: str, schema: Schema, users: dict[int, str], exported_at: datetime
+    project,
+    version: str,
+    schema: Schema,
+    users: dict[int, str],
+    exported_at: datetime,
+    leads: list[int] | None = None,
+    changes=(),
 ) -> dict:
+    extra = {}
+    if leads is not None:
+        extra = {
+            "leads": sorted(int(x) for x in leads),
+            "held": {str(k): v for k, v in sorted(held(changes).items())},
+            "originals": {str(k): v for k, v in sorted(originals(changes).items())},
+            "changes": [c.as_dict() for c in changes],
+        }
     return {
         "project_id": int(project.id),
         "project_title": project.title,
@@ -80,6 +98,7 @@ def snapshot_meta(
         "schema_hash": schema.digest(),
         "exported_at": exported_at.isoformat().replace("+00:00", "Z"),
         "users": {str(k): v for k, v in sorted(users.items())},
+        **extra,
     }
 
 
@@ -103,11 +122,14 @@ def pull(
     schema: Schema,
     out_dir: str | Path = "exports",
     now: datetime | None = None,
+    record_dir: str | Path | None = None,
 ) -> PullResult:
     """Export `project` to a new snapshot under `out_dir` and write its labels table.
 
     Verdicts submitted in the project's review project (`mauqif adjudicate`) are brought back
-    as ground truth first, so the snapshot has every one submitted so far."""
+    as ground truth first, so the snapshot has every one submitted so far. Annotations changed
+    by someone other than their author (against the record in `record_dir`, which gets the
+    versions seen) are named in the metadata, and the labels table marks them (`changed_by`)."""
     from ..labels import labels_table
     from .review import bring_back_verdicts
 
@@ -131,13 +153,24 @@ def pull(
         raise StudioError(
             f"Label Studio at {studio.url} sent an export that is not a list of tasks ({snapshot})"
         )
+    leads = [current_user(studio)["id"]]
+    record = Record(record_dir, project.id) if record_dir is not None else None
+    stamp_iso = now.isoformat().replace("+00:00", "Z")
+    changes = check(tasks, users, leads, record, stamp_iso, "pull")
     stem = snapshot.name[: -len(".json")]
     meta_path = snapshot.with_name(f"{stem}.meta.json")
-    meta = snapshot_meta(project, version, schema, users, now)
+    meta = snapshot_meta(project, version, schema, users, now, leads, changes)
     with atomic_path(meta_path, exclusive=True) as tmp:
         tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
 
-    table = labels_table(tasks, schema, users=meta["users"])
+    table = labels_table(
+        tasks,
+        schema,
+        users=meta["users"],
+        leads=leads,
+        held=meta["held"],
+        originals=meta["originals"],
+    )
     csv_path = out_dir / "labels" / f"{stem}.csv"
     parquet_path = out_dir / "labels" / f"{stem}.parquet"
     write_table(table, csv_path, parquet_path)
@@ -151,4 +184,5 @@ def pull(
         len(table),
         unknown,
         verdicts=len(copied) + len(updated),
+        changes=tuple(changes),
     )

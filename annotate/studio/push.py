@@ -18,12 +18,14 @@ from ..tables import chunks
 from .client import PAGE_SIZE, Studio, json_body
 from .exceptions import RequestRefused
 from .results import (  # noqa: F401  (re-exported: push's API before results.py)
+    Thresholds,
     choice_result,
     confident_stance,
     lowest_confidence,
     mention_results,
     prediction,
     prediction_result,
+    threshold_of,
 )
 
 TASK_FIELDS = (
@@ -51,6 +53,8 @@ class Model(Protocol):
 
     version: str
     min_confidence: float
+    # {stance value: threshold} (optional): a polar value may need more than `min_confidence`.
+    # stance_thresholds: dict[str, float]
 
     def answers(self, frame) -> list[dict]: ...
 
@@ -69,7 +73,7 @@ def task(
     schema: Schema,
     model_version: str,
     predicted: dict | None = None,
-    min_confidence: float = 0.0,
+    min_confidence: Thresholds = 0.0,
 ) -> dict:
     data = {key: unit.get(key) for key in TASK_FIELDS}
     data["context"] = data["context"] or ""
@@ -147,6 +151,8 @@ class PushSummary:
     suggested: int = 0  # party choices the model pre-selected
     left_open: int = 0  # party choices left for the annotator (the model was less sure)
     min_confidence: float | None = None
+    # {stance value: threshold} when the model's per-value thresholds were applied.
+    thresholds: dict[str, float] | None = None
 
     def line(self) -> str:
         line = (
@@ -156,9 +162,17 @@ class PushSummary:
         if self.min_confidence is not None and (self.suggested or self.left_open):
             line += (
                 f"; {self.left_open} of {self.suggested + self.left_open} party choices left open "
-                f"(model less than {self.min_confidence:.2f} sure)"
+                f"(model less than {self._sure_enough()} sure)"
             )
         return line
+
+    def _sure_enough(self) -> str:
+        if not self.thresholds:
+            return f"{self.min_confidence:.2f}"
+        return ", ".join(
+            f"{value} {'never pre-selected' if t > 1 else f'{t:.2f}'}"
+            for value, t in self.thresholds.items()
+        )
 
 
 def push(
@@ -180,18 +194,27 @@ def push(
     the predictions import endpoint; annotated tasks are never touched.
 
     A party's predicted stance is pre-selected only when the model is at least `min_confidence`
-    sure of it (default: the model's own `min_confidence`, from its manifest); the summary
-    counts the choices left open.
+    sure of it; by default each stance value has the model's own threshold (its manifest's
+    `stance_thresholds`: a pre-selected favor or against must be right often enough, so it
+    needs more than `min_confidence`). The summary counts the choices left open.
     """
     if batch < 1:
         raise StudioError(f"--batch must be at least 1, got {batch}")
     if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
         raise StudioError(f"--min-confidence must be between 0 and 1, got {min_confidence}")
     version = model.version if model is not None else mentions_version(schema)
+    threshold: Thresholds = min_confidence or 0.0
+    per_value = None
     if model is not None and min_confidence is None:
         min_confidence = float(getattr(model, "min_confidence", 0.0))
-    threshold = min_confidence or 0.0
-    summary = PushSummary(project_id, version, min_confidence=min_confidence if model else None)
+        per_value = getattr(model, "stance_thresholds", None)
+        threshold = dict(per_value) if per_value else min_confidence
+    summary = PushSummary(
+        project_id,
+        version,
+        min_confidence=min_confidence if model else None,
+        thresholds=dict(per_value) if per_value else None,
+    )
     existing = existing_tasks(studio, project_id)
     # Label Studio accepts a project model version only once predictions of it exist.
     version_set = False
@@ -293,7 +316,9 @@ class Batch:
     answers: list
 
 
-def _count_choices(summary: PushSummary, answers: list, schema: Schema, threshold: float) -> None:
+def _count_choices(
+    summary: PushSummary, answers: list, schema: Schema, threshold: Thresholds
+) -> None:
     for answer in answers:
         if answer is None:
             continue

@@ -27,7 +27,7 @@ ML backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..schema import MENTIONS_TAG, SENTIMENT_TAG, TEXT_TAG, Schema, stance_tag
@@ -132,9 +132,22 @@ def choice_result(from_name: str, value: str) -> dict:
     }
 
 
-def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: float) -> dict:
+Thresholds = float | Mapping[str, float]
+
+
+def threshold_of(min_confidence: Thresholds, value) -> float:
+    """The least probability at which a stance `value` is pre-selected: `min_confidence` is one
+    number for every value, or {value: threshold} (a model's `stance_thresholds`: a polar value
+    needs more than a neutral one); a value the mapping lacks is always pre-selected."""
+    if isinstance(min_confidence, Mapping):
+        return float(min_confidence.get(str(value), 0.0))
+    return float(min_confidence)
+
+
+def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: Thresholds) -> dict:
     """The parties whose predicted stance is pre-selected: those the model gives at least
-    `min_confidence`. The others are left open for the annotator to decide."""
+    the threshold of the predicted value (`threshold_of`). The others are left open for the
+    annotator to decide."""
     stance = predicted.get("stance") or {}
     proba = predicted.get("stance_proba") or {}
     out = {}
@@ -143,7 +156,7 @@ def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: 
         if value is None:
             continue
         sure = (proba.get(party) or {}).get(value)
-        if sure is None or sure >= min_confidence:
+        if sure is None or sure >= threshold_of(min_confidence, value):
             out[party] = value
     return out
 
@@ -151,23 +164,49 @@ def confident_stance(predicted: dict, party_ids: Iterable[str], min_confidence: 
 def lowest_confidence(
     stance_proba: dict[str, dict[str, float]], sentiment_proba: dict[str, float]
 ) -> float:
-    """The model's confidence in its least sure answer among the questions of a sentence
-    (a prediction's `score`).
-
-    Label Studio's uncertainty sampling serves tasks in ascending score, so the sentences the
-    model is least sure about (in any one of the questions) come first.
-    """
+    """The model's confidence in its least sure answer among the questions of a sentence (the
+    probability of its best answer to that question). The `score` of predictions before issue
+    20, kept for comparison: `uncertainty_score` is what push sends now."""
     tops = [max(p.values()) for p in stance_proba.values() if p]
     if sentiment_proba:
         tops.append(max(sentiment_proba.values()))
     return float(min(tops)) if tops else 0.0
 
 
+def margin(proba: dict[str, float]) -> float:
+    """How far the model's best answer leads its second: 1 when it is sure, 0 on a tie.
+
+    >>> margin({"favor": 0.5, "neutral": 0.3, "none": 0.2})
+    0.2
+    """
+    top = sorted(proba.values(), reverse=True)
+    return float(top[0] - top[1]) if len(top) > 1 else 1.0
+
+
+def uncertainty_score(
+    stance_proba: dict[str, dict[str, float]], sentiment_proba: dict[str, float] | None = None
+) -> float:
+    """A prediction's `score`: the smallest margin between the model's two best answers over
+    the parties' stance questions (low = the model hesitates on some party).
+
+    Label Studio's uncertainty sampling serves tasks in ascending score, so the sentences where
+    the model is torn on a party come first. The stance questions are the ones that matter
+    here: a party named nowhere near is `none` with a margin near 1 and never lowers the score,
+    and a party the model hesitates over (source or not, favor or neutral) does, whatever its
+    best answer's probability (a 0.45 / 0.44 split is closer than 0.45 / 0.20). The
+    learning-loop benchmark (`bench/bench_learning.py`) chooses its units with this function.
+    `sentiment_proba` is accepted and not used: with it in the score, the benchmark's held-out
+    outlets' stance macro-F1 gained less.
+    """
+    margins = [margin(p) for p in stance_proba.values() if p]
+    return float(min(margins)) if margins else 0.0
+
+
 def prediction_result(
     unit: dict,
     answers: dict | None,
     schema: Schema,
-    min_confidence: float = 0.0,
+    min_confidence: Thresholds = 0.0,
     offsets: str = CODE_POINTS,
 ) -> list[dict]:
     """The result list of one prediction for a sentence unit.
@@ -195,7 +234,7 @@ def prediction(
     schema: Schema,
     model_version: str,
     predicted: dict | None = None,
-    min_confidence: float = 0.0,
+    min_confidence: Thresholds = 0.0,
 ) -> dict:
     """One Label Studio prediction for a unit: mention spans, and the model's answers if any
     (a party's stance only when the model is at least `min_confidence` sure of it), with the
@@ -203,7 +242,7 @@ def prediction(
     result = prediction_result(unit, predicted, schema, min_confidence)
     out: dict = {"model_version": model_version, "result": result}
     if predicted is not None:
-        out["score"] = lowest_confidence(
+        out["score"] = uncertainty_score(
             predicted.get("stance_proba") or {}, predicted.get("sentiment_proba") or {}
         )
     return out

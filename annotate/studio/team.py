@@ -7,7 +7,10 @@
 - `team_counts` is each member's work in one project: submitted, skipped, still to do.
 - `set_overlap` makes Label Studio give a share of the tasks to several annotators. Its
   labelling stream ("Label All Tasks") serves each annotator only their own annotations, so the
-  overlap is blind: nobody sees the others' answers while labelling.
+  overlap is blind: nobody sees the others' answers while labelling. Outside the stream
+  Community Label Studio lets any member read and change them: `team_report` names every
+  annotation someone other than its author changed (`tampering.py`), and `confirm` is how a
+  lead accepts one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from ..exceptions import StudioError
 from .client import PAGE_SIZE, Studio
 from .exceptions import RequestRefused
+from .tampering import Change, Record, check, per_member, user_id
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -150,6 +154,117 @@ def count_work(tasks: list[dict], members: dict[int, str]) -> list[AnnotatorCoun
 def team_counts(studio: Studio, project_id: int) -> list[AnnotatorCounts]:
     """Each member of the organisation with their submitted, skipped and pending tasks."""
     return count_work(project_tasks(studio, project_id), studio.users())
+
+
+# ---- answers changed by someone other than their author ----------------------------------------
+
+
+def current_user(studio: Studio) -> dict:
+    """The account of the API key (the lead, for mauqif): {"id", "email", …}."""
+    with studio.errors("asking who the API key belongs to"):
+        return studio.request("GET", "/api/current-user/whoami").json()
+
+
+@dataclass(frozen=True)
+class TeamReport:
+    rows: list[AnnotatorCounts]
+    changes: list[Change]
+    changed: dict[str, int]  # {member: others' annotations they changed or took over}
+
+
+def check_project(
+    studio: Studio, project_id: int, record_dir=None, source: str = "check", tasks=None
+) -> tuple[list[dict], list[Change]]:
+    """The project's tasks and the changes in them (against the record, which gets their
+    versions); the key's user is the lead."""
+    from datetime import UTC, datetime
+
+    tasks = project_tasks(studio, project_id) if tasks is None else tasks
+    record = Record(record_dir, project_id) if record_dir is not None else None
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    lead = current_user(studio)["id"]
+    return tasks, check(tasks, studio.users(), [lead], record, now, source)
+
+
+def team_report(studio: Studio, project_id: int, record_dir=None) -> TeamReport:
+    """`team_counts` with the annotations someone other than their author changed, counted per
+    member who changed them."""
+    users = studio.users()
+    tasks, changes = check_project(studio, project_id, record_dir, "team list")
+    return TeamReport(count_work(tasks, users), changes, per_member(changes))
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    annotation_id: int
+    project_id: int | None
+    changed_by: str
+    outcome: str  # "confirmed", "already" (a lead saved it last), "deletion confirmed"
+
+
+def confirm(
+    studio: Studio, annotation_id: int, project_id: int | None, record_dir=None
+) -> Confirmed:
+    """A lead accepts an annotation someone other than its author changed: saved as it is by
+    the lead (Label Studio then names the lead its last changer, which every later export
+    carries), and a line in the record. A deletion the record noted is confirmed in the record.
+    """
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    lead = current_user(studio)
+    users = studio.users()
+    try:
+        annotation = studio.request("GET", f"/api/annotations/{int(annotation_id)}/").json()
+    except StudioError:
+        annotation = None
+    if annotation is None or not isinstance(annotation, dict) or "id" not in annotation:
+        record = Record(record_dir, project_id) if record_dir and project_id else None
+        known = [
+            line
+            for line in (record.lines() if record else [])
+            if line.get("annotation_id") == int(annotation_id)
+        ]
+        if not known:
+            raise StudioError(
+                f"no annotation {annotation_id} on {studio.url}"
+                + ("" if project_id else " (for a deleted one, give --project)")
+            )
+        record.append(
+            [
+                {
+                    "annotation_id": int(annotation_id),
+                    "confirmed": True,
+                    "by": lead["id"],
+                    "seen_at": now,
+                }
+            ]
+        )
+        return Confirmed(int(annotation_id), project_id, "unknown", "deletion confirmed")
+    project_id = int(annotation.get("project") or project_id or 0) or None
+    changer = user_id(annotation.get("updated_by"))
+    name = str(users.get(changer, changer))
+    if changer == lead["id"]:
+        return Confirmed(int(annotation_id), project_id, name, "already")
+    with studio.errors(f"confirming annotation {annotation_id}"):
+        studio.request(
+            "PATCH",
+            f"/api/annotations/{int(annotation_id)}/",
+            json={"result": annotation.get("result") or []},
+        )
+    if record_dir and project_id:
+        Record(record_dir, project_id).append(
+            [
+                {
+                    "annotation_id": int(annotation_id),
+                    "confirmed": True,
+                    "by": lead["id"],
+                    "changed_by": changer,
+                    "seen_at": now,
+                }
+            ]
+        )
+    return Confirmed(int(annotation_id), project_id, name, "confirmed")
 
 
 # ---- blind overlap -----------------------------------------------------------------------------

@@ -62,12 +62,9 @@ class SkipReport:
 
 
 def units_reporting_skips(segmenter: Segmenter, articles, report: SkipReport):
-    """The units of `articles`; an article with nothing left to annotate goes to `report`."""
-    for article in articles:
-        try:
-            yield from segmenter.stream(article)
-        except InputError as exc:
-            report(exc)
+    """The units of `articles`, each site's repeated lines dropped (`Segmenter.iter_units`); an
+    article with nothing left to annotate goes to `report`."""
+    yield from segmenter.iter_units(articles, on_error=report)
 
 
 # ---- options ------------------------------------------------------------------------------------
@@ -251,6 +248,17 @@ def current_model(model_path: Path | None, schema, *, required: bool = True):
             return None, None
         raise click.ClickException("no model: train one with `mauqif train`, or give --model DIR")
     return path, load_model(path, schema)
+
+
+def echo_changes(changes) -> None:
+    """The annotations someone other than their author changed, one line each, on stderr."""
+    click.echo(
+        f"{len(changes)} annotation(s) changed by someone other than their author, left out of "
+        "agreement and of the majority until a lead confirms them (mauqif team confirm ID):",
+        err=True,
+    )
+    for change in changes:
+        click.echo(f"  {change.line()}", err=True)
 
 
 # ---- news intake: web inputs and near-duplicates ------------------------------------------------

@@ -10,7 +10,7 @@ import click
 from mauqif.cli.common import Group
 
 # Command modules of this package, each with its click commands in COMMANDS, in --help order.
-MODULES = ("sentences", "studio", "model", "serve", "team")
+MODULES = ("sentences", "studio", "model", "trends", "serve", "team")
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

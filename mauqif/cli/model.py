@@ -56,6 +56,14 @@ from mauqif.cli.common import (
     help="Party mentions to learn from: found as prediction finds them, or the annotated spans.",
 )
 @click.option("--no-learning-curve", is_flag=True, help="Skip the learning curve (faster).")
+@click.option(
+    "--lab-weight",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Weight of each sentence of the lab's own exports against one of the sample gold "
+    "(exports/gold). Default: mauqif.model.train.DEFAULT_LAB_WEIGHT (5), chosen by the "
+    "learning-loop benchmark.",
+)
 @schema_option
 @connection_options
 @project_options
@@ -67,6 +75,7 @@ def train(
     folds,
     mentions,
     no_learning_curve,
+    lab_weight,
     schema_path,
     url,
     api_key,
@@ -86,6 +95,8 @@ def train(
     Example:
 
         mauqif train --data exports/gold --promote auto
+
+        mauqif train --from-studio --lab-weight 3
     """
     schema = load_schema(schema_path)
     paths = list(data)
@@ -94,7 +105,7 @@ def train(
         click.echo(f"pulled {snapshot}", err=True)
         if paths:
             paths.append(snapshot)
-    from mauqif.model.train import DEFAULT_DATA, learned_aliases_line, retrain
+    from mauqif.model.train import DEFAULT_DATA, DEFAULT_LAB_WEIGHT, learned_aliases_line, retrain
 
     report = SkipReport()
     for path in data:
@@ -108,6 +119,7 @@ def train(
         n_folds=folds,
         mentions=mentions,
         with_learning_curve=not no_learning_curve,
+        lab_weight=DEFAULT_LAB_WEIGHT if lab_weight is None else lab_weight,
         on_skip=report,
         log=lambda message: click.echo(message, err=True),
     )
@@ -124,10 +136,16 @@ def train(
 def _pull(url, api_key, home, data_dir, project_id, title, schema) -> Path:
     """Pull a fresh snapshot of the project into exports/."""
     from mauqif.annotate.studio import pull
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.cli.common import echo_changes
 
-    studio = open_studio(url, api_key, home or Path(".mauqif"), data_dir)
+    home = home or Path(".mauqif")
+    studio = open_studio(url, api_key, home, data_dir)
     project = studio.project(title, project_id)
-    return pull(studio, project, schema, "exports").snapshot
+    result = pull(studio, project, schema, "exports", record_dir=record_directory(home, url))
+    if result.changes:
+        echo_changes(result.changes)
+    return result.snapshot
 
 
 def _fmt(x) -> str:
@@ -223,8 +241,11 @@ def predict(
     --feed and --sitemap included, fetched politely into HOME/cache/), or with --sentences
     JSONL files whose every row is one sentence (`text` required; `context`, `id` and
     `article_id` optional; `id` passed through unchanged; never re-split). One row per
-    sentence: id, article_id, text, mentions, stance {party: label}, stance_proba
-    {party: {label: p}}, sentiment, sentiment_proba {label: p}, model_version.
+    sentence. JSONL keeps answers nested: id, article_id, url, published, text, mentions,
+    stance {party: label}, stance_proba {party: {label: p}}, sentiment, sentiment_proba
+    {label: p}, model_version. Parquet and CSV get flat, typed columns: id, article_id, url,
+    outlet, published (UTC timestamp), text, stance_<party>, p_<party>_<value>, sentiment,
+    p_sentiment_<value>, model_version.
 
     Input is streamed in chunks, so memory stays flat; -j spreads chunks over processes. A file
     that cannot be read is reported and skipped; the others go on, and the command then exits
@@ -245,7 +266,14 @@ def predict(
     from tqdm import tqdm
 
     from mauqif.annotate.tables import infer_format, write_rows
-    from mauqif.model.predict import PREDICTION_COLUMNS, predict_articles, predict_sentences
+    from mauqif.model.predict import (
+        PREDICTION_COLUMNS,
+        flat_columns,
+        flat_rows,
+        flat_types,
+        predict_articles,
+        predict_sentences,
+    )
 
     if jobs == 0:
         raise click.BadParameter(
@@ -285,7 +313,12 @@ def predict(
         rows = predict_rows(
             model, sources, on_skip=report, chunk_size=chunk_size, n_jobs=jobs, progress=bar.update
         )
-        count = write_rows(rows, output, infer_format(output, fmt), PREDICTION_COLUMNS)
+        out_format = infer_format(output, fmt)
+        if out_format == "jsonl":
+            count = write_rows(rows, output, out_format, PREDICTION_COLUMNS)
+        else:  # tables get flat, typed columns
+            columns, types = flat_columns(model), flat_types(model)
+            count = write_rows(flat_rows(rows), output, out_format, columns, types)
     click.echo(f"{count} sentences predicted with model {model.version}", err=True)
     report.finish()
 
@@ -364,7 +397,9 @@ def evaluate(data, model_path, report_path, json_path, schema_path):
     Annotations in exports are aggregated as for training.
 
     Prints stance P / R / F1 per party and value, F_avg (mean F1 of favor and against),
-    macro-F1, sentiment P / R / F1, the confusion matrices and every unit predicted wrongly.
+    macro-F1, sentiment P / R / F1, the confusion matrices, the stance errors by kind (speaker
+    not found, wrong speaker, act taken for a statement, off the topic, wrong polarity,
+    furniture: `mauqif.model.scoring.ERROR_KINDS`) and every unit predicted wrongly.
     A file that cannot be read is reported and skipped; the others are scored, and the
     command then exits non-zero.
 

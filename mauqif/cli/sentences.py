@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from mauqif.annotate.alignment import gold_units, segmentation_report
 from mauqif.annotate.pipeline import UNIT_COLUMNS, Segmenter
 from mauqif.annotate.reader import iter_articles
 from mauqif.annotate.schema import load_schema
@@ -27,7 +30,16 @@ from mauqif.cli.common import (
 @schema_option
 @intake_options(with_home=True)
 @dedupe_options(default=False)
-def sentences(inputs, output, fmt, schema_path, home, dedupe, dedupe_threshold, **web):
+@click.option(
+    "--check",
+    "gold_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Compare the units with GOLD's (JSONL with `article` and `text`, as the dev sets) and "
+    "print the segmentation report: gold units found exactly, split, merged, truncated, "
+    "missed, and units that are not news text. Units are written only with -o.",
+)
+def sentences(inputs, output, fmt, schema_path, home, dedupe, dedupe_threshold, gold_path, **web):
     """Split articles into units (sentences, headings, captions) with their party mentions.
 
     INPUTS are .txt files (one article each), .jsonl files (one article per line with `id`
@@ -49,16 +61,35 @@ def sentences(inputs, output, fmt, schema_path, home, dedupe, dedupe_threshold, 
     \b
         mauqif sentences articles/ -o units.csv
         mauqif sentences --feed https://www.example.com/urdu/rss.xml --dedupe -o units.jsonl
+        mauqif sentences --check ../shared/dev/real/gold.jsonl ../shared/dev/real/articles/
     """
     schema = load_schema(schema_path)
     segmenter = Segmenter.default(schema)
     report = SkipReport()
     sources = article_inputs(inputs, home, **web)
-    rows = units_reporting_skips(segmenter, iter_articles(sources, on_skip=report), report)
+    articles = iter_articles(sources, on_skip=report)
+    pages: dict[str, str] = {}
+    if gold_path is not None:
+        articles = _kept(articles, pages)
+    rows = units_reporting_skips(segmenter, articles, report)
     if dedupe:
         rows = drop_near_duplicates(rows, dedupe_threshold)
-    write_rows(rows, output, infer_format(output, fmt), UNIT_COLUMNS)
+    if gold_path is None:
+        write_rows(rows, output, infer_format(output, fmt), UNIT_COLUMNS)
+    else:
+        rows = list(rows)
+        if output:
+            write_rows(rows, output, infer_format(output, fmt), UNIT_COLUMNS)
+        gold = gold_units(gold_path, on_skip=report)
+        click.echo(segmentation_report(pages, rows, gold).text(), nl=False)
     report.finish()
+
+
+def _kept(articles, pages: dict[str, str]):
+    """The articles, each one's page text kept in `pages` by id (what --check aligns against)."""
+    for article in articles:
+        pages[article.id] = article.text
+        yield article
 
 
 COMMANDS = [sentences]

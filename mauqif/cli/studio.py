@@ -30,6 +30,7 @@ from mauqif.cli.common import (
     current_model,
     dedupe_options,
     drop_near_duplicates,
+    echo_changes,
     home_options,
     intake_options,
     model_option,
@@ -134,9 +135,12 @@ def studio_stop(home, data_dir):
         mauqif studio stop
     """
     from mauqif.annotate.studio.backend import stop_backend
+    from mauqif.annotate.studio.door import stop_door
 
     if stop_backend(home):
         click.echo("model backend stopped")
+    if stop_door(home):
+        click.echo("the annotators' door stopped")
     stopped = stop(LocalStudio(home, data_dir))
     click.echo("Label Studio stopped" if stopped else "Label Studio was not running")
 
@@ -424,11 +428,15 @@ def pull_command(url, api_key, home, data_dir, project_id, title, schema_path, o
     schema = load_schema(schema_path)
     studio_ = open_studio(url, api_key, home, data_dir)
     project = studio_.project(title, project_id)
-    result = pull(studio_, project, schema, out_dir)
+    from mauqif.annotate.studio.tampering import record_directory
+
+    result = pull(studio_, project, schema, out_dir, record_dir=record_directory(home, url))
     if result.verdicts:
         click.echo(f"{result.verdicts} reviewers' verdicts brought back as ground truth")
     click.echo(f"snapshot {result.snapshot} ({result.tasks} tasks)")
     click.echo(f"labels {result.csv} and {result.parquet} ({result.rows} rows)")
+    if result.changes:
+        echo_changes(result.changes)
     if result.unknown:
         click.echo(
             f"{result.unknown} annotations have choices the schema does not know; they are kept in the "
@@ -454,7 +462,10 @@ def demo(home, data_dir, port, title):
 
     Starts the local server (or reuses it), sets up the project, trains a model on the gold set
     (exports/gold/) when there is none in models/, pushes the sample articles with the model's
-    suggestions, and prints the URL, the login and how to stop. Running it again changes nothing.
+    suggestions, starts the live model backend connected to the project (so tasks imported in
+    Label Studio's own page get suggestions), writes a trends report of the sample articles
+    (HOME/trends/trends.html), and prints the URL, the login and how to stop. Running it again
+    changes nothing.
 
     Example:
 
@@ -463,17 +474,17 @@ def demo(home, data_dir, port, title):
     schema = load_schema()
     local = LocalStudio(home, data_dir)
     if not status(local).running:
-        click.echo("1/4 starting Label Studio (the first start takes a minute)…", err=True)
+        click.echo("1/6 starting Label Studio (the first start takes a minute)…", err=True)
     state = start(local, port=port, base_env=dict(os.environ))
     click.echo(
-        f"1/4 Label Studio {'was already running' if state.reused else 'started'} at {state.url}",
+        f"1/6 Label Studio {'was already running' if state.reused else 'started'} at {state.url}",
         err=True,
     )
     credentials = local.credentials()
     studio_ = connect(credentials.url, credentials.api_key)
     setup = studio_.setup_project(schema, title)
     click.echo(
-        f"2/4 project {setup.project_id} {'created' if setup.created else 'ready'}", err=True
+        f"2/6 project {setup.project_id} {'created' if setup.created else 'ready'}", err=True
     )
 
     _path, model = current_model(None, schema, required=False)
@@ -485,20 +496,28 @@ def demo(home, data_dir, port, title):
         from mauqif.model.train import retrain
 
         click.echo(
-            f"3/4 training a model on {GOLD} (cross-validated, as `mauqif train` does)…", err=True
+            f"3/6 training a model on {GOLD} (cross-validated, as `mauqif train` does)…", err=True
         )
         result = retrain([GOLD], MODELS, "always", schema=schema, with_learning_curve=False)
-        click.echo(f"3/4 model {result.version}; report {result.report}", err=True)
+        click.echo(f"3/6 model {result.version}; report {result.report}", err=True)
         _path, model = current_model(None, schema)
     else:
-        click.echo(f"3/4 model {model.version}", err=True)
+        click.echo(f"3/6 model {model.version}", err=True)
 
     with resources.as_file(
         resources.files("mauqif.annotate").joinpath("samples", "articles")
     ) as samples:
         units = model.segmenter().iter_units(iter_articles([samples]))
         summary = push(studio_, setup.project_id, units, schema, model=model)
-    click.echo(f"4/4 {summary.line()}", err=True)
+        click.echo(f"4/6 {summary.line()}", err=True)
+        from mauqif.cli.serve import start_beside_studio
+
+        for line in start_beside_studio(home, data_dir, title):
+            click.echo(f"5/6 {line}", err=True)
+        from mauqif.cli.trends import sample_trends
+
+        trends_report, trends_line = sample_trends(model, _path, samples, home / "trends")
+    click.echo(f"6/6 trends of the sample articles ({trends_line})", err=True)
 
     # The one place the password is shown: the user needs it to log in.
     click.echo("")
@@ -506,6 +525,7 @@ def demo(home, data_dir, port, title):
     click.echo(f"  log in as:  {credentials.username}")
     click.echo(f"  password:   {credentials.password}")
     click.echo(f"  (both kept in {local.credentials_path})")
+    click.echo(f"Trends report: {trends_report}")
     click.echo(
         f"Stop it with: mauqif studio stop{'' if home == Path('.mauqif') else f' --home {home}'}"
     )

@@ -10,6 +10,7 @@ from mauqif.annotate.schema import load_schema
 from mauqif.cli.common import (
     SkipReport,
     connection_options,
+    home_options,
     open_studio,
     project_options,
     report_option,
@@ -83,25 +84,156 @@ def team_add(emails, url, api_key, home, data_dir, invite):
 @connection_options
 @project_options
 def team_list(url, api_key, home, data_dir, project_id, title):
-    """The members with their submitted, skipped and pending tasks in the project.
+    """The members with their submitted, skipped and pending tasks in the project, and the
+    annotations someone other than their author changed.
 
     Pending: tasks not yet finished (given the project's overlap) that the member has neither
-    submitted nor skipped.
+    submitted nor skipped. Changed: others' annotations the member changed or took over (Label
+    Studio lets any member do it); each is listed below the table until a lead confirms it
+    (`mauqif team confirm`).
 
     Example:
 
         mauqif team list --title "stance 2025"
     """
-    from mauqif.annotate.studio.team import team_counts
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.annotate.studio.team import team_report
 
     studio = open_studio(url, api_key, home, data_dir)
     project = studio.project(title, project_id)
-    rows = team_counts(studio, project.id)
+    report = team_report(studio, project.id, record_directory(home, url))
+    rows = report.rows
     click.echo(f"project {project.id} {project.title!r}")
     width = max([9, *(len(r.email) for r in rows)])
-    click.echo(f"{'annotator':{width}} {'submitted':>9} {'skipped':>8} {'pending':>8}")
+    click.echo(
+        f"{'annotator':{width}} {'submitted':>9} {'skipped':>8} {'pending':>8} {'changed':>8}"
+    )
     for r in rows:
-        click.echo(f"{r.email:{width}} {r.submitted:9d} {r.skipped:8d} {r.pending:8d}")
+        changed = report.changed.get(r.email, 0)
+        click.echo(f"{r.email:{width}} {r.submitted:9d} {r.skipped:8d} {r.pending:8d} {changed:8d}")
+    if report.changes:
+        click.echo(
+            f"{len(report.changes)} annotation(s) changed by someone other than their author "
+            "(left out of agreement and of the majority until a lead confirms them):"
+        )
+        for change in report.changes:
+            click.echo(f"  {change.line()}")
+
+
+@team.command("confirm")
+@click.argument("annotation_ids", nargs=-1, required=True, type=int)
+@connection_options
+@click.option(
+    "--project",
+    "project_id",
+    type=int,
+    default=None,
+    help="The project (needed only to confirm a deletion the record noted).",
+)
+def team_confirm(annotation_ids, url, api_key, home, data_dir, project_id):
+    """Accept annotations someone other than their author changed, as they are now.
+
+    The lead (the account of the API key) saves each one unchanged, so Label Studio names the
+    lead as its last changer: from then on every export, `agreement` and `train` count it
+    again. The record under HOME/record/ keeps who had changed it. To undo the change
+    instead, correct the answer in Label Studio as the lead (that counts as confirmed too).
+
+    Example:
+
+        mauqif team confirm 1234 1240
+    """
+    from mauqif.annotate.studio.tampering import record_directory
+    from mauqif.annotate.studio.team import confirm
+
+    studio = open_studio(url, api_key, home, data_dir)
+    for annotation_id in annotation_ids:
+        done = confirm(studio, annotation_id, project_id, record_directory(home, url))
+        if done.outcome == "already":
+            click.echo(f"annotation {annotation_id}: a lead saved it last; nothing to confirm")
+        elif done.outcome == "deletion confirmed":
+            click.echo(f"annotation {annotation_id}: its deletion is confirmed in the record")
+        else:
+            click.echo(
+                f"annotation {annotation_id}: confirmed as it is (last changed by "
+                f"{done.changed_by}); agreement and train count it again"
+            )
+
+
+@team.group("door")
+def door():
+    """The annotators' door: Label Studio behind nginx, annotators limited to their own work.
+
+    Community Label Studio lets every member read, change, delete and export every answer. The
+    door (Debian's nginx, asking mauqif's checker about each request) lets an annotator log in,
+    label in the stream and read or change their own annotations, and refuses the rest: the
+    task list, other members' answers, exports, settings, deletion. The lead (the account of
+    HOME's API key, and any --lead) passes everywhere. Give annotators the door's address, not
+    Label Studio's (which stays on 127.0.0.1). Refusals are kept in HOME/door/refused.jsonl.
+
+    Example:
+
+        mauqif team door start --host 0.0.0.0 --port 8090
+    """
+
+
+@door.command("start")
+@home_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where the door listens.")
+@click.option("--port", type=int, default=None, help="Its port (default: a free one).")
+@click.option("--lead", "leads", multiple=True, help="Another lead's e-mail (repeatable).")
+def door_start(home, data_dir, host, port, leads):
+    """Start the door in front of the local Label Studio (reuses a running one).
+
+    Example:
+
+        mauqif team door start --port 8090 --lead chen@example.org
+    """
+    from mauqif.annotate.studio import LocalStudio, status
+    from mauqif.annotate.studio.door import start_door
+
+    local = LocalStudio(home, data_dir)
+    server = status(local)
+    if not server.running:
+        raise click.ClickException(
+            f"no local Label Studio runs in {local.home}: `mauqif studio start` first"
+        )
+    door_ = start_door(local.home, server.url, host, port, list(leads))
+    click.echo(f"the door is open at {door_.url} (Label Studio behind it: {door_.studio_url})")
+    click.echo(f"Give annotators this address; refusals go to {local.home}/door/refused.jsonl")
+
+
+@door.command("stop")
+@home_options
+def door_stop(home, data_dir):
+    """Stop the door (Label Studio keeps running).
+
+    Example:
+
+        mauqif team door stop
+    """
+    from mauqif.annotate.studio.door import stop_door
+
+    click.echo("the door is stopped" if stop_door(home) else "no door was running")
+
+
+@door.command("status")
+@home_options
+def door_status_command(home, data_dir):
+    """Whether the door runs, and where.
+
+    Example:
+
+        mauqif team door status
+    """
+    from mauqif.annotate.studio.door import door_status
+
+    state = door_status(home)
+    if state is None:
+        click.echo("no door was ever started here")
+    elif state.running:
+        click.echo(f"the door is open at {state.url} (Label Studio: {state.studio_url})")
+    else:
+        raise click.ClickException(state.problem)
 
 
 @click.command()
@@ -154,7 +286,8 @@ def agreement(
     Krippendorff's alpha (nominal) with a bootstrap confidence interval, Cohen's kappa for each
     pair of annotators, each annotator's agreement with the others' majority, and the label
     pairs most often confused. Skipped annotations and adjudications (a ground-truth answer
-    given after two or more others) are left out.
+    given after two or more others) are left out, and so are annotations someone other than
+    their author changed, until a lead confirms them (`mauqif team confirm`); a note names them.
 
     Reads EXPORTS (Label Studio JSON exports: files or directories, e.g. the gold set or pulled
     snapshots); without any, the project on the server (--project or --title).
@@ -176,11 +309,22 @@ def agreement(
         table = read_exports(exports, schema, report)
         sources = [s["path"] for s in table.attrs.get("exports", [])]
     else:
-        from mauqif.annotate.studio.team import project_tasks
+        from mauqif.annotate.studio.tampering import held, originals, record_directory
+        from mauqif.annotate.studio.team import check_project, current_user
 
         studio = open_studio(url, api_key, home, data_dir)
         project = studio.project(title, project_id)
-        table = labels_table(project_tasks(studio, project.id), schema, users=studio.users())
+        tasks, changes = check_project(studio, project.id, record_directory(home, url), "agreement")
+        table = labels_table(
+            tasks,
+            schema,
+            users=studio.users(),
+            leads=[current_user(studio)["id"]],
+            held=held(changes),
+            originals=originals(changes),
+        )
+        for change in changes:
+            click.echo(f"changed: {change.line()}", err=True)
         table["project"] = str(project.id)
         sources = [f"{studio.url}/projects/{project.id} ({project.title})"]
     result = compute(table, schema, by=by, n_boot=n_boot, seed=seed)

@@ -142,7 +142,8 @@ def test_model_predictions_are_what_annotators_are_served(
         sure = {
             p
             for p in schema.party_ids
-            if want["stance_proba"][p][want["stance"][p]] >= model.min_confidence
+            if want["stance_proba"][p][want["stance"][p]]
+            >= model.stance_thresholds[want["stance"][p]]
         }
         assert got == {
             **{stance_tag(p): want["stance"][p] for p in sure},
@@ -152,11 +153,10 @@ def test_model_predictions_are_what_annotators_are_served(
         assert spans(newest["result"]) == sorted(
             (m["start"], m["end"], m["party"]) for m in unit["mentions"]
         )
-        lowest = min(
-            [max(d.values()) for d in want["stance_proba"].values()]
-            + [max(want["sentiment_proba"].values())]
+        closest = min(
+            sorted(d.values())[-1] - sorted(d.values())[-2] for d in want["stance_proba"].values()
         )
-        assert newest["score"] == pytest.approx(lowest)
+        assert newest["score"] == pytest.approx(closest)
     # The summary counts the choices of every refreshed task (`rest` is a part of them).
     assert summary.suggested + summary.left_open == summary.refreshed * len(schema.party_ids)
     assert summary.left_open >= open_choices
@@ -177,6 +177,40 @@ def test_model_predictions_are_what_annotators_are_served(
 
     again = push(admin, setup.project_id, units, schema, model=model)
     assert (again.added, again.refreshed) == (0, 0)
+
+
+def test_push_leaves_favor_and_against_open_below_the_models_thresholds(
+    admin, new_project, schema, units, model
+):
+    # A model whose manifest says a pre-selected favor or against is never right often enough
+    # (no threshold reached the target): push leaves every such choice to the annotator and
+    # still pre-selects the sure `none` and `neutral` answers.
+    from dataclasses import replace
+
+    never = {v: (1.01 if v in schema.polar else 0.6) for v in schema.stance_values}
+    strict = replace(model, manifest={**model.manifest, "stance_thresholds": never})
+    answers = strict.predict_frame(
+        pd.DataFrame(
+            {
+                "text": [u["text"] for u in units],
+                "context": [u["context"] for u in units],
+                "mentions": [u["mentions"] for u in units],
+            }
+        )
+    )
+    polar = sum(a[p] in schema.polar for a in answers["stance"] for p in schema.party_ids)
+    assert polar, "the sample articles should give some favor or against answers"
+    setup = new_project()
+    summary = push(admin, setup.project_id, units, schema, model=strict)
+    assert summary.added == len(units) and summary.left_open >= polar
+    assert "favor never pre-selected" in summary.line()
+    stance_choices = [
+        value
+        for t in all_tasks(admin, setup.project_id)
+        for key, value in choices(t["predictions"][0]["result"]).items()
+        if key != SENTIMENT_TAG
+    ]
+    assert stance_choices and not set(stance_choices) & set(schema.polar)
 
 
 def test_an_interrupted_push_run_again_ends_with_every_sentence_once(

@@ -116,7 +116,9 @@ class Backend:
             }
             for u in map(task_unit, tasks)
         ]
-        threshold = float(model.min_confidence)
+        # Each stance value its own threshold (a pre-selected favor or against must be right
+        # often enough), as push applies them; a model without them has one for all.
+        threshold = getattr(model, "stance_thresholds", None) or float(model.min_confidence)
         return [
             build_prediction(unit, self.schema, model.version, answer, threshold)
             for unit, answer in zip(units, predict_units(units, model), strict=True)

@@ -1,0 +1,152 @@
+"""The model's error rates, stored in its manifest so that they travel with it: `trends` corrects
+stance and sentiment shares with them (`mauqif.model.quantify`).
+
+Two sources, both of units the model did not train on when it predicted them:
+- cross-validation on the training labels (`cv_rates`: out-of-fold posteriors of the new model's
+  configuration, on the folds training already uses);
+- the lab's own annotations of its real tasks (`labelled_rates`: a labelled table the model
+  predicts now; the units it trained on are left out). Rates measured on our sample gold need
+  not hold on a lab's outlets, so `trends` prefers these when there are enough of them.
+
+The manifest block (`RATES_KEY`) holds, per party and for sentiment, the counts of true × predicted
+values and the sums of posteriors, with the source and number of labels; `manifest_rates` reads
+it back and says what to do when a model has none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mauqif.annotate.schema import SENTIMENT_TAG, stance_tag
+
+from .exceptions import ModelError
+from .model import Dataset, Model, fit_pipelines
+from .quantify import Rates, rates_from
+
+RATES_KEY = "error_rates"
+CV_SOURCE = "cross-validation on the training labels"
+LAB_SOURCE = "held-out annotations of the lab"
+
+
+def _fold_model(fitted: dict, data: Dataset) -> Model:
+    from .pipeline import ModelConfig
+
+    return Model(pipelines=fitted, schema=data.schema, config=ModelConfig(), version="fold")
+
+
+def cv_rates(data: Dataset, pipelines: dict, folds: list) -> dict[str, Rates]:
+    """Rates per party (key: party id) and for sentiment (key: "sentiment") from out-of-fold
+    posteriors on `folds` (sentence rows), as training's cross-validation splits them."""
+    stance_p, sentiment_p, labels = out_of_fold(data, pipelines, folds)
+    parties = data.party_ids
+    truth = data.stance.reshape(len(data.sentences), len(parties))
+    out = {
+        party: rates_from(truth[:, j], stance_p[:, j], labels["stance"], CV_SOURCE)
+        for j, party in enumerate(parties)
+    }
+    out[SENTIMENT_TAG] = rates_from(data.sentiment, sentiment_p, labels["sentiment"], CV_SOURCE)
+    return out
+
+
+def out_of_fold(data: Dataset, pipelines: dict, folds: list):
+    """(stance posteriors sentences × parties × values, sentiment posteriors, {"stance": values,
+    "sentiment": values}) of every sentence, each predicted by the fold that left it out."""
+    parties = data.party_ids
+    stance_p: np.ndarray | None = None
+    sentiment_p: np.ndarray | None = None
+    labels: dict[str, list[str]] = {}
+    for train, test in folds:
+        model = _fold_model(fit_pipelines(pipelines, data, train), data)
+        frame = data.sentences.iloc[test][["text", "context", "mentions"]]
+        stance, sentiment = model.predict_proba(frame)
+        if stance_p is None:
+            labels = {"stance": model.stance_labels, "sentiment": model.sentiment_labels}
+            stance_p = np.zeros((len(data.sentences), len(parties), stance.shape[2]))
+            sentiment_p = np.zeros((len(data.sentences), sentiment.shape[1]))
+        stance_p[test] = _columns(stance, model.stance_labels, labels["stance"])
+        sentiment_p[test] = _columns(sentiment, model.sentiment_labels, labels["sentiment"])
+    return stance_p, sentiment_p, labels
+
+
+def _columns(proba: np.ndarray, have: list[str], want: list[str]) -> np.ndarray:
+    """Posteriors with columns in `want` order (a fold may miss a value: its column is 0)."""
+    out = np.zeros(proba.shape[:-1] + (len(want),))
+    for i, label in enumerate(have):
+        out[..., want.index(label)] = proba[..., i]
+    return out
+
+
+def labelled_rates(model: Model, labelled: pd.DataFrame, source: str = LAB_SOURCE) -> dict:
+    """Rates of `model` on a labelled table (sentence_id, text, context, stance_<party>…,
+    sentiment), leaving out the units it was trained on."""
+    trained = set(model.trained_on)
+    if "sentence_id" in labelled and trained:
+        labelled = labelled[~labelled["sentence_id"].astype(str).isin(trained)]
+    if not len(labelled):
+        raise ModelError("no labelled units the model did not train on: rates cannot be measured")
+    frame = labelled[["text"]].assign(
+        context=labelled["context"].fillna("") if "context" in labelled else "",
+        mentions=[model.finder().find(str(t)) for t in labelled["text"]],
+    )
+    stance, sentiment = model.predict_proba(frame)
+    out = {}
+    for j, party in enumerate(model.schema.party_ids):
+        truth = [None if pd.isna(v) else v for v in labelled[stance_tag(party)]]
+        out[party] = rates_from(truth, stance[:, j], model.stance_labels, source)
+    truth = [None if pd.isna(v) else v for v in labelled[SENTIMENT_TAG]]
+    out[SENTIMENT_TAG] = rates_from(truth, sentiment, model.sentiment_labels, source)
+    return out
+
+
+def rates_block(rates: dict[str, Rates], folds: int) -> dict:
+    """The manifest's block of error rates."""
+    return {"folds": folds, "by": {key: r.as_dict() for key, r in rates.items()}}
+
+
+def manifest_rates(manifest: dict, where: str | Path = "the model") -> dict[str, Rates]:
+    """The rates a model's manifest stores; `ModelError` with the remedy when it has none."""
+    block = manifest.get(RATES_KEY)
+    if not isinstance(block, dict) or not isinstance(block.get("by"), dict):
+        raise ModelError(
+            f"{where} (model {manifest.get('version', '?')}) stores no cross-validated error "
+            "rates, so its counts cannot be corrected; retrain it with this mauqif "
+            "(`mauqif train`) and predict again, or give labelled units with --rates-from"
+        )
+    return {key: Rates.from_dict(value) for key, value in block["by"].items()}
+
+
+MIN_LAB_LABELS = 100  # labelled units of the lab's own from which its rates replace CV's
+
+
+def model_rates(
+    model_dir: str | Path, rates_from=None, schema=None, on_skip=None
+) -> tuple[dict[str, Rates], str, list[str]]:
+    """(rates per question, the model's version, notes) for `trends`: the manifest's
+    cross-validated rates, or, given labelled files `rates_from` (the lab's own annotations the
+    model did not train on), the rates measured on them when they hold at least
+    `MIN_LAB_LABELS` units (else the manifest's, and a note says why)."""
+    from .artifact import load_model, read_manifest, resolve_model_dir
+
+    directory = resolve_model_dir(model_dir)
+    manifest = read_manifest(directory)
+    stored = manifest_rates(manifest, directory)
+    if not rates_from:
+        return stored, manifest["version"], []
+    from mauqif.annotate.exceptions import raise_input_error
+
+    from .scoring import read_labelled
+
+    model = load_model(directory, schema)
+    labelled, _, notes = read_labelled(rates_from, model.schema, on_skip or raise_input_error)
+    trained = set(model.trained_on)
+    held_out = labelled[~labelled["sentence_id"].astype(str).isin(trained)] if trained else labelled
+    if len(held_out) < MIN_LAB_LABELS:
+        notes.append(
+            f"{len(held_out)} labelled units the model did not train on are fewer than "
+            f"{MIN_LAB_LABELS}: the cross-validated rates of the manifest are used"
+        )
+        return stored, manifest["version"], notes
+    return labelled_rates(model, held_out), manifest["version"], notes

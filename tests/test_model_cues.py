@@ -1,0 +1,123 @@
+"""The stance cues of Urdu news reporting (mauqif.model.features.cues), on sentences written for
+these tests: speech without `نے`, a headline's speaker after its colon, and GUIDELINES rules
+11-14 (accusations, expected positions, a report that is only the object of a rejection,
+deflecting and congratulating)."""
+
+import pandas as pd
+import pytest
+
+from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.schema import load_schema
+from mauqif.model.features import TopicCues, pair_frame, views
+
+SCHEMA = load_schema()
+
+
+@pytest.fixture(scope="module")
+def finder():
+    return MentionFinder(SCHEMA)
+
+
+def cues_of(text, party, finder, context=""):
+    frame = pd.DataFrame({"text": [text], "context": [context], "mentions": [finder.find(text)]})
+    pairs = pair_frame(views(frame, finder), SCHEMA.party_ids, topic=TopicCues.of(SCHEMA.topic))
+    return set(pairs.set_index("party").loc[party, "cues"].split())
+
+
+def test_a_party_that_speaks_in_the_perfect_or_future_tense_is_a_speaker(finder):
+    perfect = cues_of("روس پہلے ہی کہہ چکا ہے کہ وہ شراکت جاری رکھے گا۔", "russia", finder)
+    future = cues_of("جاپان اس معاملے پر سخت انتباہ جاری کرے گا۔", "japan", finder)
+    assert "nominative_speaker" in perfect and "speaker_on_topic" in perfect
+    assert "nominative_speaker" in future and "speaker_condemn" in future
+
+
+def test_a_party_marked_as_object_or_place_is_no_nominative_speaker(finder):
+    object_ = cues_of("امریکا نے روس پر الزام لگایا کہ وہ اسلحہ خرید رہا ہے۔", "russia", finder)
+    place = cues_of("ماسکو میں اعلان کیا گیا کہ اجلاس ملتوی ہو گیا۔", "russia", finder)
+    assert "nominative_speaker" not in object_
+    assert "nominative_speaker" not in place
+
+
+def test_a_headline_naming_its_speaker_after_a_colon_or_comma(finder):
+    colon = cues_of("ہم اپنے دوست کے ساتھ کھڑے رہیں گے: شمالی کوریا", "north_korea", finder)
+    comma = cues_of("تعاون خطے کے لیے خطرہ ہے، جاپانی وزیر اعظم", "japan", finder)
+    assert "tail_speaker" in colon and "speaker_support" in colon
+    assert "tail_speaker" in comma and "speaker_condemn" in comma
+
+
+def test_a_dateline_before_a_colon_is_no_headline_speaker(finder):
+    dateline = cues_of(
+        "سیئول: جنوبی کوریا کی فوج نے آج صبح مشقیں شروع کر دیں۔", "south_korea", finder
+    )
+    assert "tail_speaker" not in dateline
+
+
+def test_a_bare_claim_and_an_accusation_that_judges_are_told_apart(finder):
+    bare = cues_of(
+        "جنوبی کوریا نے دعویٰ کیا کہ پیانگ یانگ نے مزید گولے بھیجے ہیں۔", "south_korea", finder
+    )
+    judging = cues_of(
+        "جنوبی کوریا نے الزام لگایا کہ یہ ترسیل پابندیوں کی کھلی خلاف ورزی ہے۔",
+        "south_korea",
+        finder,
+    )
+    assert "speaker_claim_plain" in bare and "speaker_claim_judging" not in bare
+    assert "speaker_claim_judging" in judging
+
+
+def test_an_expected_position_is_the_partys_position(finder):
+    cues = cues_of("توقع ہے کہ جاپانی وزیر خارجہ اس معاہدے پر تشویش ظاہر کریں گے۔", "japan", finder)
+    assert "speaker_expected" in cues and "speaker_condemn" in cues
+
+
+def test_a_report_only_rejected_by_another_party_is_not_a_source(finder):
+    text = "روسی وزارت خارجہ نے جنوبی کوریا کی اس رپورٹ کو بے بنیاد قرار دیا۔"
+    rejected = cues_of(text, "south_korea", finder)
+    rejecting = cues_of(text, "russia", finder)
+    assert "report_rejected" in rejected and "speaker_support" not in rejected
+    assert "report_rejected" not in rejecting and "kw_source" in rejecting
+
+
+def test_declining_to_comment_answering_a_question_and_congratulating_are_marked(finder):
+    declined = cues_of(
+        "کریملن کے ترجمان نے اس سوال پر تبصرہ کرنے سے انکار کر دیا۔", "russia", finder
+    )
+    congratulates = cues_of(
+        "شمالی کوریا کے رہنما نے روسی صدر کو انتخاب میں کامیابی پر مبارکباد دی۔",
+        "north_korea",
+        finder,
+    )
+    assert {"speaker_declines", "speaker_question"} <= declined
+    assert "speaker_congratulates" in congratulates
+
+
+def test_with_and_ready_alone_take_no_side(finder):
+    # "کے ساتھ" (with) and "تیار" (ready) in a plain report of a meeting.
+    cues = cues_of(
+        "روسی وزیر دفاع نے بتایا کہ وفد شمالی کوریا کے ساتھ بات چیت کے لیے تیار ہے۔",
+        "russia",
+        finder,
+    )
+    assert "speaker_plain" in cues and "speaker_support" not in cues
+
+
+def test_a_topic_party_speaking_of_a_third_party_is_told_from_one_speaking_of_its_partner(
+    finder,
+):
+    third = cues_of("روسی صدر نے کہا کہ جاپان کے ساتھ امن معاہدہ جلد ممکن نہیں۔", "russia", finder)
+    partner = cues_of(
+        "روسی صدر نے کہا کہ شمالی کوریا کے ساتھ معاہدہ دونوں کے مفاد میں ہے۔", "russia", finder
+    )
+    alone = cues_of(
+        "کم جونگ ان نے کہا کہ جزیرہ نما میں امن امریکا پر منحصر ہے۔", "north_korea", finder
+    )
+    assert "speaker_third_party" in third and "speaker_partner" not in third
+    assert "speaker_partner" in partner
+    assert "speaker_no_partner" in alone
+
+
+def test_rejecting_accusations_is_marked_and_rejecting_a_proposal_is_not(finder):
+    claims = cues_of("روس نے مغربی ممالک کے الزامات کو مسترد کر دیا۔", "russia", finder)
+    proposal = cues_of("جاپان نے روس کی تجویز کو مسترد کر دیا۔", "japan", finder)
+    assert "speaker_rejects_claims" in claims
+    assert "speaker_rejects_claims" not in proposal and "speaker_support" not in proposal

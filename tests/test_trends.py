@@ -1,0 +1,105 @@
+"""`mauqif trends` over flat prediction files: cells by period and outlet, rows without a date
+counted, the model's error rates required, the report and CSV written."""
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from trendsdata import models_with_and_without_rates, prediction_rows, write_flat
+
+from mauqif.annotate.schema import load_schema
+from mauqif.cli import cli
+from mauqif.model.rates import model_rates
+from mauqif.model.trends import compute_trends
+
+
+@pytest.fixture(scope="module")
+def model_and_dirs(tmp_path_factory):
+    return models_with_and_without_rates(tmp_path_factory.mktemp("models"), load_schema())
+
+
+def test_flat_columns_read_back_typed(model_and_dirs, tmp_path):
+    model, _, _ = model_and_dirs
+    rows = prediction_rows(model, 40)
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    frame = pd.read_parquet(path)
+    assert frame["outlet"].tolist()[:2] == ["jang.com.pk", "urdu.example.org"]
+    assert str(frame["published"].dtype) == "datetime64[us, UTC]"
+    assert frame["published"].isna().sum() == 4  # every tenth row has no date
+    first_dated = rows[1]["published"]
+    assert frame["published"].iloc[1] == datetime.fromisoformat(first_dated).replace(tzinfo=UTC)
+    assert str(frame["p_japan_none"].dtype) == "float32"
+    assert frame["stance_japan"].tolist() == [r["stance"]["japan"] for r in rows]
+    np.testing.assert_allclose(
+        frame["p_sentiment_negative"], [r["sentiment_proba"]["negative"] for r in rows], atol=1e-6
+    )
+
+
+def test_trends_by_month_and_outlet_count_every_row(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model)
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    rates, _, _ = model_rates(model_dir)
+    result = compute_trends([path], rates, "month", "outlet", draws=100)
+    undated = sum(r["published"] is None for r in rows)
+    assert undated > 0 and result.rows == len(rows) and result.undated == undated
+    table = result.table
+    assert set(table["group"]) == {"jang.com.pk", "urdu.example.org"}
+    assert set(table["period"]) == {"2024-01-01", "2024-02-01", "2024-03-01"}
+    japan = table[(table["question"] == "japan") & (table["value"] == "against")]
+    dated = [r for r in rows if r["published"]]
+    assert japan["counted"].sum() == sum(r["stance"]["japan"] == "against" for r in dated)
+    assert japan["sentences"].sum() == len(dated)
+    assert (table["count_low"] <= table["count"] + 1e-9).all()
+    assert (table["count"] <= table["count_high"] + 1e-9).all()
+    assert result.rates["japan"]["source"].startswith("cross-validation")
+    # JSONL (nested) and CSV give the same cells as Parquet.
+    jsonl = tmp_path / "p.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    csv = write_flat(model, rows, tmp_path / "p.csv")
+    for other in (jsonl, csv):
+        again = compute_trends([other], rates, "month", "outlet", draws=100).table
+        assert again["counted"].tolist() == table["counted"].tolist()
+
+
+def test_cli_writes_report_and_csv(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model)
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    report, csv = tmp_path / "trends.html", tmp_path / "trends.csv"
+    result = CliRunner().invoke(
+        cli,
+        ["trends", str(path), "--model", str(model_dir), "--group", "outlet", "--report",
+         str(report), "--csv", str(csv), "--no-progress"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    undated = sum(r["published"] is None for r in rows)
+    assert f"{len(rows)} sentences, {undated} without a date; estimator pacc" in result.output
+    page = report.read_text("utf-8")
+    assert page.count("<figure class='plot'") == len(model.schema.party_ids) + 1
+    assert "cross-validation on the training labels" in page
+    table = pd.read_csv(csv)
+    assert {"question", "period", "group", "value", "count", "count_low", "share"} <= set(table)
+
+
+def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path):
+    model, _, without = model_and_dirs
+    path = write_flat(model, prediction_rows(model, 20), tmp_path / "p.parquet")
+    result = CliRunner().invoke(cli, ["trends", str(path), "--model", str(without)])
+    assert result.exit_code == 1
+    assert "stores no cross-validated error rates" in result.output
+    assert "retrain it with this mauqif (`mauqif train`)" in result.output
+
+
+def test_trends_refuse_predictions_of_another_model(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model, 20)
+    for row in rows:
+        row["model_version"] = "20200101T000000Z-deadbeef"
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    result = CliRunner().invoke(cli, ["trends", str(path), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert "the predictions come from model 20200101T000000Z-deadbeef" in result.output
