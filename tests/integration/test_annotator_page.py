@@ -82,6 +82,8 @@ def test_an_annotator_corrects_the_model_on_the_labelling_page_and_pull_has_it(
     modal.wait_for()
     shown = modal.inner_text()
     assert "Pronouns: resolve them with the context sentence" in shown
+    assert "Deflecting a question about the cooperation" in shown  # rule 14, the last
+    assert "ٹال دینا" in shown
     assert "اردو خبروں میں حوالہ دیے گئے فریقوں کا موقف" in shown
     modal.locator("button[aria-label^=Close]").first.click()
     modal.wait_for(state="hidden")
