@@ -239,13 +239,13 @@ def test_nothing_to_compare_says_so(schema):
 def test_the_gold_sets_sources_are_its_second_pass_and_adjudications(schema):
     _, report = aggregate(read_exports([GOLD], schema), schema)
     assert report["label_sources"] == {
-        "agreement": 238,
+        "agreement": 262,
         "adjudication": 13,
         "majority": 0,
-        "single annotator": 886,
+        "single annotator": 1001,
     }
     assert label_sources_line(report) == (
-        "sentences labelled by: 238 agreement, 13 adjudication, 0 majority, 886 single annotator"
+        "sentences labelled by: 262 agreement, 13 adjudication, 0 majority, 1001 single annotator"
     )
 
 
@@ -260,10 +260,10 @@ def test_agreement_prints_the_table_and_writes_csv_and_report(tmp_path):
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "4 annotators; 251 sentences answered by two or more" in lines
+    assert "4 annotators; 275 sentences answered by two or more" in lines
     sentiment = next(line for line in lines if line.startswith("sentiment "))
-    assert sentiment.split()[1:5] == ["251", "502", "94.8%", "0.919"]
-    assert ["sentiment", "positive", "↔", "neutral", "9.0", "69.2%"] in [x.split() for x in lines]
+    assert sentiment.split()[1:5] == ["275", "550", "95.3%", "0.925"]
+    assert ["sentiment", "positive", "↔", "neutral", "10.0", "76.9%"] in [x.split() for x in lines]
     figures = pd.read_csv(csv)
     assert set(figures.measure) == {
         "krippendorff_alpha",
@@ -286,7 +286,7 @@ def test_agreement_by_passes_is_the_old_first_against_second_pass(tmp_path):
         *(stance_tag(p) for p in ("russia", "north_korea", "south_korea", "japan")),
         SENTIMENT_TAG,
     ]
-    assert passes[-1].split()[-1] == "0.919"
+    assert passes[-1].split()[-1] == "0.925"
 
 
 def test_a_bad_export_is_named_the_rest_is_measured_and_the_exit_code_says_so(tmp_path):
@@ -295,5 +295,5 @@ def test_a_bad_export_is_named_the_rest_is_measured_and_the_exit_code_says_so(tm
     result = CliRunner().invoke(cli, ["agreement", str(broken), str(GOLD), "--bootstrap", "0"])
     assert result.exit_code == 1
     assert f"skipped: {broken}: is not valid JSON" in result.output
-    assert "251 sentences answered by two or more" in result.output
+    assert "275 sentences answered by two or more" in result.output
     assert "Error: 1 export skipped (see the lines above)" in result.output

@@ -107,7 +107,10 @@ def as_json(models, *data) -> tuple[dict, object]:
 
 def expected(model, units: pd.DataFrame) -> dict:
     """Figures and wrong units computed here: sklearn's f1_score on the model's predictions."""
-    predicted = model.predict_frame(units[["text", "context"]].reset_index(drop=True))
+    # With the article and the unit order, as evaluate predicts: a pronoun speaker is resolved
+    # across the article.
+    columns = ["text", "context", *(c for c in ("article_id", "index") if c in units)]
+    predicted = model.predict_frame(units[columns].reset_index(drop=True))
     out = {"stance": {}, "wrong": set()}
     pooled_true, pooled_pred = [], []
     for party in PARTIES:

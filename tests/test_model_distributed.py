@@ -123,9 +123,14 @@ def comparable(rows: pd.DataFrame | list[dict]) -> list[dict]:
     rows = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else list(flat_rows(rows))
     out = []
     for row in rows:
-        row = {k: None if v is None or v is pd.NaT else v for k, v in row.items()}
+        # pandas 3 reads a missing string as NaN (its `str` dtype), a missing date as NaT.
+        row = {k: None if _missing(v) else v for k, v in row.items()}
         out.append({k: float(np.float32(v)) if isinstance(v, float) else v for k, v in row.items()})
     return out
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
 
 
 def skipped_lines(errors) -> list[str]:

@@ -121,17 +121,20 @@ def test_model_predictions_are_what_annotators_are_served(
     assert [p["model_version"] for p in after[done["data"]["sentence_id"]]["predictions"]] == [
         mentions_version(schema)
     ]
+    # The whole article is predicted, in order: a pronoun speaker is resolved across it.
     expected = model.predict_frame(
         pd.DataFrame(
             {
-                "text": [u["text"] for u in rest],
-                "context": [u["context"] for u in rest],
-                "mentions": [u["mentions"] for u in rest],
+                "text": [u["text"] for u in units],
+                "context": [u["context"] for u in units],
+                "mentions": [u["mentions"] for u in units],
+                "article_id": [u.get("article_id") for u in units],
+                "index": [u.get("index") for u in units],
             }
         )
     )
     open_choices = 0
-    for unit, want in zip(rest, expected.to_dict("records"), strict=True):
+    for unit, want in zip(rest, expected.to_dict("records")[len(labelled) :], strict=True):
         [newest] = [
             p
             for p in after[unit["sentence_id"]]["predictions"]
