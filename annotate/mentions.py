@@ -18,6 +18,10 @@ matches in layers, each a general rule rather than a list of cases:
    bare title ("وزارت خارجہ کے ترجمان نے کہا") takes its country from the context sentence (the
    same title owned there, else the one party the context names). A bare person title counts
    only when no name follows it ("صدر ٹرمپ" is anyone's).
+5. **People an article introduces**: news names an official once with title and country
+   ("جاپانی وزیر اعظم شنزو ایبے نے کہا") and then by name alone ("ایبے نے مزید کہا"). Reading an
+   article unit by unit (`find(..., names=...)`, `ArticleMentions`), the name after an owned
+   person title becomes that party's for the rest of the article, and so does its surname.
 
 Offsets index the original text; `alias` is the original text of the span.
 """
@@ -50,6 +54,83 @@ GENITIVE = ("کے", "کی", "کا")
 # Words a person title is followed by when no name comes after it ("صدر نے کہا", "ترجمان کا
 # کہنا"); any other word may be a name, of anyone ("صدر ٹرمپ").
 AFTER_BARE_PERSON = ("نے", "کا", "کی", "کے", "کو", "سے", "نےکہا")
+
+# A name after a title is at most this many words, and ends at a word no name holds or at
+# punctuation: postpositions, conjunctions, particles, the auxiliaries and light verbs that
+# follow a subject (normalised below).
+NAME_WORDS = 3
+NOT_NAME = (
+    "نے",
+    "کا",
+    "کی",
+    "کے",
+    "کو",
+    "سے",
+    "میں",
+    "پر",
+    "تک",
+    "اور",
+    "یا",
+    "بھی",
+    "ہی",
+    "تو",
+    "نہ",
+    "نہیں",
+    "جو",
+    "جن",
+    "جس",
+    "جبکہ",
+    "لیکن",
+    "مگر",
+    "کہ",
+    "نےکہا",
+    "ہے",
+    "ہیں",
+    "تھا",
+    "تھی",
+    "تھے",
+    "ہوں",
+    "گا",
+    "گی",
+    "گے",
+    "کر",
+    "کیا",
+    "رہے",
+    "رہی",
+    "رہا",
+    "بن",
+    "ہو",
+    "ہوئے",
+    "ہوا",
+    "ہوئی",
+    "سمیت",
+    "نیز",
+    "جناب",
+    "اپنے",
+    "اپنی",
+    "اپنا",
+    "یہ",
+    "وہ",
+    "اس",
+    "ان",
+    "ایسے",
+    "ایسی",
+    "ایک",
+    "جب",
+    "اب",
+    "پھر",
+    "وقت",
+    "آج",
+    "کل",
+    "منگل",
+    "بدھ",
+    "جمعرات",
+    "جمعہ",
+    "ہفتے",
+    "اتوار",
+    "پیر",
+)
+SURNAME_LETTERS = 4  # a surname alone is matched from this many letters (کم, ان are not names)
 
 # Urdu names of the Latin letters, for initials spelt out (کے سی این اے = KCNA).
 LETTER_NAMES = {
@@ -156,9 +237,17 @@ class MentionFinder:
         self._letter_name = re.compile(rf"(?<!\w)(?:{name_re})(?!\w)")
         self._titles = _Titles(schema)
 
-    def find(self, text: str, *, paragraph_start: bool = False, context: str = "") -> list[dict]:
+    def find(
+        self,
+        text: str,
+        *,
+        paragraph_start: bool = False,
+        context: str = "",
+        names: dict[str, str] | None = None,
+    ) -> list[dict]:
         """The mentions in `text`; `context` (the sentence before) gives a bare title its
-        country."""
+        country. `names` ({normalised name: party}) are the people the article introduced in
+        its earlier units; the people `text` introduces are added to it (see `ArticleMentions`)."""
         norm, origin = normalize_with_map(text)
         # Where the text proper starts: a dateline must open it (found once, not per match).
         opening = NON_SPACE.search(norm)
@@ -177,10 +266,18 @@ class MentionFinder:
                 continue
             spans.append((start, end, pat.parties))
         spans += self._initial_spans(norm, taken)
+        if names:
+            spans += self._name_spans(norm, taken, names)
         spans += self._tolerant_spans(norm, taken)
         # A title owned by a mention in the sentence is that mention's party, already found; a
         # bare one takes its party from the context.
         spans += self._titles.bare(norm, spans, lambda: self._context_parties(context))
+        if names is not None:
+            for name, party in self._titles.introduced(norm, spans):
+                names.setdefault(name, party)
+                surname = name.split()[-1]
+                if " " in name and _letters(surname) >= SURNAME_LETTERS:
+                    names.setdefault(surname, party)
         mentions = []
         for start, end, parties in spans:
             s, e = origin[start], origin[end - 1] + 1
@@ -212,6 +309,17 @@ class MentionFinder:
                         i = j - 1
                         break
                 i += 1
+        return out
+
+    def _name_spans(self, norm: str, taken: list, names: Mapping[str, str]) -> list:
+        """The article's introduced people (`names`) named again in `norm`, longest first."""
+        out = []
+        for name in sorted(names, key=len, reverse=True):
+            pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)"
+            for m in re.finditer(pattern, norm):
+                if not _overlaps(*m.span(), taken):
+                    out.append((*m.span(), (names[name],)))
+                    taken.append(m.span())
         return out
 
     def _tolerant_spans(self, norm: str, taken: list) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -308,6 +416,7 @@ class _Titles:
         )
         self._genitive = frozenset(normalize(w) for w in GENITIVE)
         self._after_person = frozenset(normalize(w) for w in AFTER_BARE_PERSON)
+        self._not_name = frozenset(normalize(w) for w in NOT_NAME) | self.modifiers
 
     def _titles(self, norm: str, mentions: list):
         """(start, end, title, words before it less modifiers, owner) of each title of `norm`
@@ -329,6 +438,37 @@ class _Titles:
         for _start, _end, title, _before, owner in self._titles(norm, mentions):
             if owner is not None and len(mentions[owner][2]) == 1:
                 out.setdefault(title, mentions[owner][2][0])
+        return out
+
+    def introduced(self, norm: str, mentions: list) -> list[tuple[str, str]]:
+        """(name, party) of each person `norm` introduces: the words after a person title one
+        party owns ("روسی وزیر خارجہ سرگئی لاوروف", "جنوبی کوریا کے صدر مون جے ان"), up to
+        `NAME_WORDS` of them, ending at a word no name holds or at punctuation. A name the
+        finder already knows (a mention) or one that runs on is no introduction."""
+        out = []
+        for _start, end, title, _before, owner in self._titles(norm, mentions):
+            if title not in self.people or owner is None or len(mentions[owner][2]) != 1:
+                continue
+            spans = [(s, e) for s, e, _ in mentions]
+            words = []
+            position = end
+            for m in WORD.finditer(norm, end):
+                gap = norm[position : m.start()]
+                if gap.strip() or m.group() in self._not_name or m.group().isdigit():
+                    break
+                if _overlaps(*m.span(), spans):
+                    # a party's name ends the person's (… موریتا ٹوکیو میں); one word before
+                    # it is a first name of someone the finder knows (ولادیمیر پیوٹن)
+                    if len(words) == 1:
+                        words = []
+                    break
+                words.append(m)
+                position = m.end()
+                if len(words) > NAME_WORDS:
+                    break
+            if not words or len(words) > NAME_WORDS:
+                continue
+            out.append((" ".join(w.group() for w in words), mentions[owner][2][0]))
         return out
 
     def bare(self, norm: str, mentions: list, context) -> list:
@@ -362,6 +502,55 @@ class _Titles:
             after = norm[end:].split()
             return bool(after) and after[0] in self._after_person
         return True
+
+
+class ArticleMentions:
+    """The mentions of one article's units, read in order: the people an earlier unit
+    introduced by title are found when named again (`MentionFinder.find`'s `names`)."""
+
+    def __init__(self, finder: MentionFinder):
+        self.finder = finder
+        self.names: dict[str, str] = {}
+
+    def find(self, text: str, *, paragraph_start: bool = False, context: str = "") -> list[dict]:
+        return self.finder.find(
+            text, paragraph_start=paragraph_start, context=context, names=self.names
+        )
+
+
+def find_in_articles(
+    finder: MentionFinder,
+    texts: Iterable,
+    contexts: Iterable,
+    articles: Iterable | None = None,
+    order: Iterable | None = None,
+) -> list[list[dict]]:
+    """The mentions of each unit. The units of one article (same `articles` value) are read in
+    `order` (their index in the article; default: as given) and share the people the article
+    introduced; a unit without an article is read alone."""
+    texts, contexts = list(texts), list(contexts)
+    articles = list(articles) if articles is not None else [None] * len(texts)
+    order = list(order) if order is not None else list(range(len(texts)))
+    out: list[list[dict]] = [[] for _ in texts]
+    readers: dict = {}
+    for i in sorted(range(len(texts)), key=lambda i: (unit_position(order[i]), i)):
+        article, context = articles[i], contexts[i]
+        context = "" if context is None or context != context else str(context)
+        if article is None or article != article:  # None or NaN: no article
+            out[i] = finder.find(str(texts[i]), context=context)
+        else:
+            reader = readers.setdefault(article, ArticleMentions(finder))
+            out[i] = reader.find(str(texts[i]), context=context)
+    return out
+
+
+def unit_position(value) -> float:
+    """A unit's position in its article as a sort key (a missing or unreadable one sorts last)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return float("inf")
+    return number if number == number else float("inf")
 
 
 def _owner(before: list, mentions: list, genitive) -> int | None:

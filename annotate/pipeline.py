@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .exceptions import InputError
-from .mentions import MentionFinder
+from .mentions import ArticleMentions, MentionFinder
 from .normalize import normalize, visible_text
 from .reader import Article
 from .schema import Schema, load_schema
@@ -123,6 +123,7 @@ class Segmenter:
         # the whole article alive while its rows stream out.
         seen: Counter[bytes] = Counter()
         previous = ""
+        mentions = ArticleMentions(self.finder)  # people the article introduces by title
         # Every row repeats the article's metadata: a huge field (an 11 MB "title") would make
         # the output grow with rows × its size, so each is cut to the unit limit.
         limit = self.rules.max_unit_chars
@@ -142,9 +143,7 @@ class Segmenter:
                 "context": previous,
                 "start": span.start,
                 "end": span.end,
-                "mentions": self.finder.find(
-                    text, paragraph_start=paragraph_start, context=previous
-                ),
+                "mentions": mentions.find(text, paragraph_start=paragraph_start, context=previous),
                 "title": title,
                 "url": url,
                 "published": published,

@@ -26,7 +26,7 @@ from functools import cache
 
 import pandas as pd
 
-from mauqif.annotate.mentions import MentionFinder
+from mauqif.annotate.mentions import MentionFinder, unit_position
 from mauqif.annotate.normalize import normalize, normalize_with_map
 
 # scikit-learn's default token_pattern, (?u)\b\w\w+\b, cuts a word at a diacritic (کِتاب → تاب,
@@ -538,7 +538,7 @@ def resolve_pronouns(views_: list[View], articles: Sequence, order: Sequence | N
     out = list(views_)
     for rows in by_article.values():
         if order is not None:
-            rows.sort(key=lambda i: (_position(order[i]), i))
+            rows.sort(key=lambda i: (unit_position(order[i]), i))
         for k, i in enumerate(rows):
             v = views_[i]
             if v.context_parties or not _is_pronoun_speaker(v):
@@ -555,13 +555,6 @@ def resolve_pronouns(views_: list[View], articles: Sequence, order: Sequence | N
                     antecedent.parties,
                 )
     return out
-
-
-def _position(value) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.inf
 
 
 def _is_pronoun_speaker(v: View) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mauqif.annotate.labels import question_columns
-from mauqif.annotate.mentions import MentionFinder, learn_aliases
+from mauqif.annotate.mentions import MentionFinder, find_in_articles, learn_aliases
 from mauqif.annotate.pipeline import Segmenter
 from mauqif.annotate.schema import SENTIMENT_TAG, Schema, load_schema, stance_tag
 
@@ -123,10 +123,7 @@ def make_dataset(labelled: pd.DataFrame, schema: Schema, mentions: str = "finder
     )
     finder = MentionFinder(schema, learned)
     if mentions == "finder" or "mentions" not in sentences:
-        sentences["mentions"] = [
-            finder.find(str(t), context=str(c))
-            for t, c in zip(sentences["text"], sentences["context"], strict=True)
-        ]
+        sentences["mentions"] = found_mentions(finder, sentences)
     else:
         sentences["mentions"] = [parse_mentions(m) for m in sentences["mentions"]]
     vs = views(sentences, finder)
@@ -264,11 +261,7 @@ class Model:
         if "text" not in out:
             raise ModelError("the frame to predict needs a `text` column")
         if "mentions" not in out:
-            contexts = out["context"].fillna("") if "context" in out else [""] * len(out)
-            out["mentions"] = [
-                self.finder().find(str(t), context=str(c))
-                for t, c in zip(out["text"], contexts, strict=True)
-            ]
+            out["mentions"] = found_mentions(self.finder(), out)
         if not len(out):
             for column in ANSWER_COLUMNS:
                 out[column] = pd.Series(dtype=object)
@@ -341,6 +334,19 @@ def train_model(
     config = config or ModelConfig()
     data = make_dataset(sentences, schema, mentions)
     return model_from(data, pipelines or make_pipelines(config, schema.not_source), config)
+
+
+def found_mentions(finder: MentionFinder, frame: pd.DataFrame) -> list[list[dict]]:
+    """The finder's mentions of each row of `frame` (text; context, article_id and index
+    optional): an article's rows are read in order, so a person it introduced by title is found
+    when named again (`mauqif.annotate.mentions.find_in_articles`)."""
+    return find_in_articles(
+        finder,
+        frame["text"],
+        frame["context"] if "context" in frame else [""] * len(frame),
+        frame.get("article_id"),
+        frame.get("index"),
+    )
 
 
 def model_from(data: Dataset, pipelines: dict, config: ModelConfig) -> Model:

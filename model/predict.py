@@ -25,6 +25,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from mauqif.annotate.exceptions import InputError, raise_input_error
+from mauqif.annotate.mentions import find_in_articles
 from mauqif.annotate.pipeline import sentence_id
 from mauqif.annotate.reader import STDIN, Article, iter_articles
 from mauqif.annotate.tables import chunks, jsonl_objects
@@ -113,9 +114,15 @@ def _article_chunk(model: Model, articles: list[Article]) -> tuple[list[dict], l
 
 
 def _sentence_chunk(model: Model, rows: list[dict]) -> tuple[list[dict], list[InputError]]:
-    finder = model.finder()
-    for row in rows:
-        row["mentions"] = finder.find(row["text"], context=row.get("context") or "")
+    found = find_in_articles(
+        model.finder(),
+        [row["text"] for row in rows],
+        [row.get("context") or "" for row in rows],
+        [row.get("article_id") for row in rows],
+        [row.get("index") for row in rows],
+    )
+    for row, mentions in zip(rows, found, strict=True):
+        row["mentions"] = mentions
     return prediction_rows(model, rows, [r["id"] for r in rows]), []
 
 

@@ -2,7 +2,14 @@
 
 import pytest
 
-from mauqif.annotate.mentions import MentionFinder, learn_aliases
+from mauqif.annotate.mentions import (
+    ArticleMentions,
+    MentionFinder,
+    find_in_articles,
+    learn_aliases,
+)
+from mauqif.annotate.pipeline import Segmenter
+from mauqif.annotate.reader import Article
 
 
 @pytest.fixture(scope="module")
@@ -207,3 +214,61 @@ def test_aliases_are_learned_from_spans_no_alias_covers(schema):
         ("تاکیدا ہارو نے لکھا۔", [span("تاکیدا ہارو نے لکھا۔", "تاکیدا ہارو", "south_korea")]),
     ]
     assert learn_aliases(units, schema) == {"russia": ("ارکادی زیمونوف",)}
+
+
+# ---- people an article introduces by title ---------------------------------------------------
+
+
+def test_a_person_introduced_by_title_is_found_by_name_later_in_the_article(schema):
+    reader = ArticleMentions(MentionFinder(schema))
+    reader.find("جاپانی وزیر خارجہ تاکیشی موریتا نے کہا کہ ٹوکیو صورتحال پر نظر رکھے ہوئے ہے۔")
+    later = reader.find("تاکیشی موریتا نے مزید کہا کہ بات چیت جاری رہے گی۔")
+    by_surname = reader.find("موریتا کا کہنا تھا کہ فیصلہ اگلے ہفتے ہوگا۔")
+    assert [(m["party"], m["alias"]) for m in later] == [("japan", "تاکیشی موریتا")]
+    assert [(m["party"], m["alias"]) for m in by_surname] == [("japan", "موریتا")]
+    # Another article has not met him: the name alone is nobody's.
+    assert MentionFinder(schema).find("تاکیشی موریتا نے مزید کہا۔") == []
+
+
+def test_a_genitive_title_introduces_its_countrys_person(schema):
+    reader = ArticleMentions(MentionFinder(schema))
+    reader.find("جنوبی کوریا کے وزیر دفاع پارک سیونگ چول نے بریفنگ دی۔")
+    assert reader.names == {"پارک سیونگ چول": "south_korea"}
+    assert [m["party"] for m in reader.find("پارک سیونگ چول نے کہا۔")] == ["south_korea"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "روسی صدر نے کہا کہ ملاقات مفید رہی۔",  # no name after the title
+        "روسی صدر بھی اس موقع پر موجود تھے۔",  # a particle, not a name
+        "امریکی صدر جان اسمتھ نے کہا۔",  # another country's title
+        "صدر جان اسمتھ نے کہا۔",  # a title no party owns
+        "روسی صدر ولادیمیر پوتن نے کہا۔",  # a name the finder knows already
+    ],
+)
+def test_no_person_is_introduced_without_an_owned_title_and_a_new_name(schema, text):
+    reader = ArticleMentions(MentionFinder(schema))
+    reader.find(text)
+    assert reader.names == {}
+
+
+def test_units_of_an_article_are_read_in_their_order(schema):
+    finder = MentionFinder(schema)
+    texts = ["موریتا نے کہا۔", "جاپانی وزیر خارجہ تاکیشی موریتا ٹوکیو میں ہیں۔"]
+    # Given out of order, with their index: the introduction comes first.
+    found = find_in_articles(finder, texts, ["", ""], ["a1", "a1"], [1, 0])
+    assert [m["party"] for m in found[0]] == ["japan"]
+    # The same sentences in two articles: the name alone is nobody's.
+    found = find_in_articles(finder, texts, ["", ""], ["a1", "a2"], [1, 0])
+    assert found[0] == []
+
+
+def test_segmenting_an_article_marks_the_introduced_person(schema):
+    segmenter = Segmenter.default(schema)
+    text = (
+        "جاپانی وزیر خارجہ تاکیشی موریتا نے پیر کو پریس کانفرنس سے خطاب کیا۔ "
+        "موریتا نے کہا کہ ان کا ملک صورتحال کا جائزہ لے رہا ہے۔"
+    )
+    units = list(segmenter.units(Article(id="own-1", text=text)))
+    assert [(m["party"], m["alias"]) for m in units[1]["mentions"]] == [("japan", "موریتا")]
