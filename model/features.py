@@ -218,6 +218,16 @@ NUMBER_WORDS = ("ہزار", "لاکھ", "کروڑ", "سو", "فیصد", "درج�
 # Attribution after the words (rule 9): "یہ بات X نے کہی", "X نے یہ اطلاع دی".
 AFTER_WORDS = ("بات", "اطلاع", "انکشاف")
 GENITIVES = ("کا", "کی", "کے")
+# A writer's note opens the sentence ("واضح رہے کہ …", "یاد رہے کہ …"): background the
+# reporter adds, not a statement of the party in the sentence before (GUIDELINES rule 1).
+BACKGROUND_OPENERS = (
+    ("واضح", "رہے"),
+    ("یاد", "رہے"),
+    ("خیال", "رہے"),
+    ("قابل", "ذکر"),
+    ("یہاں", "یہ", "امر"),
+)
+OPENER_WORDS = 4  # a note opens within the first words ("یہاں یہ امر قابل ذکر ہے")
 # Postpositions that make the word before them an object or a place, not a speaker:
 # "روس پر الزام", "جاپان کو خبردار کیا", "ماسکو میں اعلان".
 OBJECT_MARKS = ("پر", "کو", "سے", "میں")
@@ -752,6 +762,8 @@ class _SentenceCues:
     declined: bool = False  # rule 14: "تبصرہ کرنے سے انکار"
     congratulates: bool = False  # rule 14
     tail: bool = False  # a colon, comma or dash: maybe a headline's speaker at the end
+    background: bool = False  # a writer's note ("واضح رہے کہ")
+    own_speaker: bool = False  # someone in the sentence speaks (… نے کہا، … کے مطابق)
     topic_parties: frozenset = frozenset()
     keyword: bool = False  # a topic keyword in the sentence itself (not only the context)
     # Per party named in the context: `_spoke` of the context marked for it (computed once here,
@@ -804,10 +816,32 @@ class _SentenceCues:
             declined=bool(kinds & _COMMENT) and normalize("انکار") in words,
             congratulates=bool(kinds & _CONGRATULATE),
             tail=bool(kinds & _TAIL),
+            background=_background(words),
+            own_speaker=_own_speaker(words),
             topic_parties=topic.parties if topic is not None else frozenset(),
             keyword=keyword,
             context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
         )
+
+
+@cache
+def _openers() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(normalize(w) for w in opener) for opener in BACKGROUND_OPENERS)
+
+
+def _background(words: Sequence[str]) -> bool:
+    """The sentence opens with a writer's note (`BACKGROUND_OPENERS`)."""
+    head = [w for w in words[: OPENER_WORDS + 2] if _WORD.match(w)][: OPENER_WORDS + 1]
+    return any(tuple(head[i : i + len(o)]) == o for o in _openers() for i in range(OPENER_WORDS))
+
+
+def _own_speaker(words: Sequence[str]) -> bool:
+    """Someone the sentence names speaks in it: `نے` and then a reporting verb, or an
+    attribution (کے مطابق، بقول). Its words only: a party's mention is not among them."""
+    verbs, ergative = _lexicon(REPORTING_VERBS), ERGATIVE
+    if ergative in words and any(w in verbs for w in words[words.index(ergative) + 1 :]):
+        return True
+    return normalize("مطابق") in words or normalize("بقول") in words
 
 
 def _marked(tokens: Iterable[Token], party: str, mentioned: bool = True) -> list[str]:
@@ -1027,6 +1061,10 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
             out.append("pronoun_other_speaker")  # the pronoun is another party's speaker
         elif shared.context_expert:
             out.append("pronoun_expert")  # … or an expert's, who is no party
+    if shared.background:
+        out.append("background" if in_sentence else "background_context_only")
+    if not in_sentence and in_context and shared.own_speaker and not pronoun:
+        out.append("own_speaker_context_only")  # the sentence has its own speaker
     if shared.quote:
         out.append("quote")
     if pronoun:

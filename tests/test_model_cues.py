@@ -121,3 +121,24 @@ def test_rejecting_accusations_is_marked_and_rejecting_a_proposal_is_not(finder)
     proposal = cues_of("جاپان نے روس کی تجویز کو مسترد کر دیا۔", "japan", finder)
     assert "speaker_rejects_claims" in claims
     assert "speaker_rejects_claims" not in proposal and "speaker_support" not in proposal
+
+
+def test_a_writers_note_is_background_not_the_context_speakers_statement(finder):
+    context = "جاپان کی وزارت خارجہ نے کہا کہ وہ صورتحال کا جائزہ لے رہی ہے۔"
+    note = cues_of(
+        "یاد رہے کہ دونوں ملکوں نے پچھلے سال ایک معاہدہ کیا تھا۔", "japan", finder, context
+    )
+    plain = cues_of("دونوں ملکوں نے پچھلے سال ایک معاہدہ کیا تھا۔", "japan", finder, context)
+    assert "background_context_only" in note
+    assert not {"background", "background_context_only"} & plain
+
+
+def test_a_sentence_with_its_own_speaker_does_not_continue_the_context_speaker(finder):
+    context = "جنوبی کوریا کی وزارت دفاع نے کہا کہ نئی ترسیل کا جائزہ لیا جا رہا ہے۔"
+    other = cues_of("ایک امریکی عہدیدار نے کہا کہ ترسیل جاری ہے۔", "south_korea", finder, context)
+    attributed = cues_of("ماہرین کے مطابق ترسیل جاری ہے۔", "south_korea", finder, context)
+    continued = cues_of("نئی ترسیل پچھلے مہینے شروع ہوئی تھی۔", "south_korea", finder, context)
+    pronoun = cues_of("انہوں نے کہا کہ ترسیل جاری ہے۔", "south_korea", finder, context)
+    assert "own_speaker_context_only" in other and "own_speaker_context_only" in attributed
+    assert "own_speaker_context_only" not in continued
+    assert "own_speaker_context_only" not in pronoun  # the pronoun is the context's speaker
