@@ -62,13 +62,19 @@ def line_key(line: str) -> str:
     return SPACE_RUN.sub(" ", normalize(line)).strip()
 
 
+def host_of(url) -> str | None:
+    """A page's site: its URL's host, lower case, without `www.` (None without a URL)."""
+    if not isinstance(url, str) or "://" not in url:
+        return None
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.") or None
+
+
 def site_of(url: str | None, source: str) -> str:
-    """The group a page's lines are compared within: the URL's host (without `www.`) when the
+    """The group a page's lines are compared within: the URL's host (`host_of`) when the
     article has a URL, else the directory of its file (a JSONL file for its lines)."""
-    if url:
-        host = urlsplit(url).hostname or ""
-        if host:
-            return host.removeprefix("www.")
+    host = host_of(url)
+    if host:
+        return host
     if not source or source.startswith("<"):
         return source  # stdin: the batch
     path = re.sub(r":\d+$", "", source)  # a JSONL line: `file.jsonl:12`

@@ -28,6 +28,7 @@ from mauqif.annotate.exceptions import InputError, raise_input_error
 from mauqif.annotate.mentions import find_in_articles
 from mauqif.annotate.pipeline import sentence_id
 from mauqif.annotate.reader import STDIN, Article, iter_articles
+from mauqif.annotate.sitelines import host_of
 from mauqif.annotate.tables import chunks, jsonl_objects
 
 from .model import ANSWER_COLUMNS, Model
@@ -289,12 +290,7 @@ def flat_rows(rows: Iterable[dict]) -> Iterator[dict]:
 
 def outlet_of(url) -> str | None:
     """The outlet of an article: its URL's host without `www.` (None without a URL)."""
-    if not isinstance(url, str) or "://" not in url:
-        return None
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
+    return host_of(url)
 
 
 def parse_published(value):
