@@ -63,6 +63,12 @@ def local_server(tmp_path_factory):
             state.pid,
         )
     finally:
+        # What `mauqif studio stop` stops: the demo's model backend and the door go with it.
+        from mauqif.annotate.studio.backend import stop_backend
+        from mauqif.annotate.studio.door import stop_door
+
+        stop_backend(home)
+        stop_door(home)
         stop(local)
         after = status(local)
         assert not after.running and after.pid is None, f"Label Studio (pid {state.pid}) still runs"
