@@ -45,7 +45,7 @@ from mauqif.model.scoring import read_labelled
 from mauqif.model.train import DEFAULT_LAB_WEIGHT, source_weights
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV = Path(os.environ.get("MAUQIF_DEV", ROOT.parent.parent / "shared" / "dev"))
+DEV = Path(os.environ.get("MAUQIF_DEV", ROOT.parent / "shared" / "dev"))
 GOLD = ROOT / "exports" / "gold"
 FOLDS = int(os.environ.get("MAUQIF_BENCH_LEARNING_FOLDS", "3"))
 KS = tuple(int(k) for k in os.environ.get("MAUQIF_BENCH_LEARNING_KS", "50,100,200").split(","))
@@ -149,10 +149,11 @@ def learning_loop(
     strategies=STRATEGIES,
     lab_weight: float = DEFAULT_LAB_WEIGHT,
     log=print,
+    config: ModelConfig | None = None,
 ) -> dict:
     """{(strategy, k): [per-fold prediction dicts]}, k = 0 being the gold model."""
     data = loop.data
-    pipelines = make_pipelines(ModelConfig(), data.schema.not_source)
+    pipelines = make_pipelines(config or ModelConfig(), data.schema.not_source)
     gold_model = fit(loop, np.array([], dtype=int), lab_weight, pipelines)
     out: dict = {}
     pool_all = np.concatenate([loop.rows("real"), loop.rows("seeds")])

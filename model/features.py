@@ -121,6 +121,14 @@ ATTRIBUTION = (
     "خیال",
     "حوالے",
 )
+# The attributions that make a party speak through what it owns, however long the owned title
+# ("شمالی کوریا کی سرکاری خبر رساں ایجنسی کے مطابق", "جاپان کی وزارت دفاع کا کہنا ہے").
+OWNED_ATTRIBUTION = ("مطابق", "بقول", "کہنا")
+# A party's media that are not its state (GUIDELINES: private media of a country are not that
+# party): "جنوبی کوریا کے نشریاتی ادارے نے دعوی کیا", "جاپانی اخبار کے مطابق". Not میڈیا: news
+# of North Korea and Russia mostly means their state media by it ("شمالی کورین میڈیا کے مطابق"),
+# and with a state word first ("روسی سرکاری میڈیا") media are the state, as the titles say.
+MEDIA_NOUNS = ("نشریاتی", "اخبار", "اخبارات", "چینل", "ٹی")
 PRONOUNS = ("انھوں", "انہوں", "اُنھوں", "اُنہوں")
 PRONOUN_PHRASES = (
     ("ان", "کا", "کہنا"),
@@ -780,6 +788,9 @@ class _SentenceCues:
     tail: bool = False  # a colon, comma or dash: maybe a headline's speaker at the end
     background: bool = False  # a writer's note ("واضح رہے کہ")
     own_speaker: bool = False  # someone in the sentence speaks (… نے کہا، … کے مطابق)
+    # The parties "both sides" stand for when they speak ("فریقین نے اتفاق کیا", "دونوں ممالک
+    # … انکار کرتے ہیں"): the context's parties, else the sentence's (two or more of them).
+    both_speak: frozenset = frozenset()
     topic_parties: frozenset = frozenset()
     keyword: bool = False  # a topic keyword in the sentence itself (not only the context)
     # Per party named in the context: `_spoke` of the context marked for it (computed once here,
@@ -834,6 +845,9 @@ class _SentenceCues:
             tail=bool(kinds & _TAIL),
             background=_background(words),
             own_speaker=_own_speaker(words),
+            both_speak=_both_referents(parties, context_parties)
+            if kinds & _BOTH and _both_speak(words)
+            else frozenset(),
             topic_parties=topic.parties if topic is not None else frozenset(),
             keyword=keyword,
             context_spoke={p: _spoke(_marked(v.context, p)) for p in context_parties},
@@ -849,6 +863,33 @@ def _background(words: Sequence[str]) -> bool:
     """The sentence opens with a writer's note (`BACKGROUND_OPENERS`)."""
     head = [w for w in words[: OPENER_WORDS + 2] if _WORD.match(w)][: OPENER_WORDS + 1]
     return any(tuple(head[i : i + len(o)]) == o for o in _openers() for i in range(OPENER_WORDS))
+
+
+def _both_speak(words: Sequence[str]) -> bool:
+    """ "Both sides" are the subject of a statement: a `BOTH` word followed, in its clause, by
+    `نے` and then a reporting verb, by an attribution (کا کہنا، کے مطابق) or by a reporting verb
+    of the present or future ("دونوں ممالک … انکار کرتے ہیں")."""
+    both, verbs, attribution = _lexicon(BOTH), _lexicon(REPORTING_VERBS), _lexicon(ATTRIBUTION)
+    for i, w in enumerate(words):
+        if w not in both:
+            continue
+        clause = []
+        for t in words[i + 1 : i + 1 + 2 * LOOKAHEAD]:
+            if not _WORD.match(t):
+                break
+            clause.append(t)
+        if ERGATIVE in clause[:LOOKAHEAD]:
+            after = words[i + 1 + clause.index(ERGATIVE) + 1 :]
+            return any(t in verbs for t in after)
+        if any(t in attribution for t in clause[:LOOKAHEAD]) or any(t in verbs for t in clause):
+            return True
+    return False
+
+
+def _both_referents(parties: frozenset, context_parties: frozenset) -> frozenset:
+    if len(context_parties) >= 2:
+        return context_parties
+    return parties if len(parties) >= 2 else frozenset()
 
 
 def _own_speaker(words: Sequence[str]) -> bool:
@@ -883,20 +924,32 @@ def _spoke(marked: list[str]) -> tuple[bool, bool, bool]:
     word like کے مطابق / کا کہنا / ترجمان, or by a genitive and a speech noun as headlines say
     it, "X کی … پیشکش") within a few words."""
     verbs, attribution = _lexicon(REPORTING_VERBS), _lexicon(ATTRIBUTION)
+    owner_speaks = _lexicon(OWNED_ATTRIBUTION)
     ergative = reported = attributed = False
+    media = _lexicon(MEDIA_NOUNS)
     for i, t in enumerate(marked):
         if t != TARGET:
             continue
         ahead = marked[i + 1 : i + 1 + LOOKAHEAD]
+        if ahead and (
+            ahead[0] in media or (ahead[0] in GENITIVES and ahead[1:2] and ahead[1] in media)
+        ):
+            continue  # its private media speak, not the party
         if ERGATIVE in ahead:
             ergative = True
             after = marked[i + 1 + ahead.index(ERGATIVE) + 1 :]
             reported = reported or any(w in verbs for w in after)
         attributed = attributed or any(w in attribution for w in ahead)
         if ahead and ahead[0] in GENITIVES:
-            attributed = attributed or any(
-                w in verbs for w in marked[i + 2 : i + 2 + 2 * LOOKAHEAD]
-            )
+            owned = marked[i + 2 : i + 2 + 2 * LOOKAHEAD]
+            attributed = attributed or any(w in verbs for w in owned)
+            # "X کی سرکاری خبر ایجنسی کے مطابق": what X owns speaks (its clause only).
+            for w in owned:
+                if not _WORD.match(w) or w in (TARGET, OTHER):
+                    break
+                if w in owner_speaks:
+                    attributed = True
+                    break
     return ergative, reported, attributed
 
 
@@ -1029,6 +1082,9 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
         speaker = True
     if in_sentence and shared.tail and _tail_speaker(marked):
         out.append("tail_speaker")  # a headline's speaker after its colon or comma
+        speaker = True
+    if party in shared.both_speak:
+        out.append("both_speak")  # "فریقین نے اتفاق کیا": both sides are the speakers
         speaker = True
     if in_sentence and shared.rejected_report and not ergative and _report_rejected(marked):
         out.append("report_rejected")  # rule 13: only the object of another's rejection

@@ -142,3 +142,44 @@ def test_a_sentence_with_its_own_speaker_does_not_continue_the_context_speaker(f
     assert "own_speaker_context_only" in other and "own_speaker_context_only" in attributed
     assert "own_speaker_context_only" not in continued
     assert "own_speaker_context_only" not in pronoun  # the pronoun is the context's speaker
+
+
+def test_both_sides_speaking_stand_for_the_parties_the_context_names(finder):
+    context = "روسی صدر اور شمالی کوریا کے رہنما کے درمیان ملاقات ہوئی۔"
+    agreed = "فریقین نے فوجی تعاون بڑھانے پر اتفاق کیا۔"
+    present = "دونوں ممالک اس معاہدے کی تفصیلات سے انکار کرتے ہیں۔"
+    between = "دونوں ممالک کے درمیان تجارت میں اضافہ ہوا۔"
+    for party in ("russia", "north_korea"):
+        assert "both_speak" in cues_of(agreed, party, finder, context)
+        assert "speaker_support" in cues_of(agreed, party, finder, context)
+        assert "both_speak" in cues_of(present, party, finder, context)
+        assert "both_speak" not in cues_of(between, party, finder, context)
+    # a party the context does not name is not one of "both sides"
+    assert "both_speak" not in cues_of(agreed, "japan", finder, "جاپان نے بیان جاری کیا۔")
+
+
+def test_a_party_speaks_through_what_it_owns_however_long_its_title(finder):
+    agency = cues_of(
+        "جنوبی کوریا کی سرکاری خبر رساں ایجنسی کے مطابق مشقیں کل ہوں گی۔", "south_korea", finder
+    )
+    ministry = cues_of(
+        "جاپان کی وزارت دفاع کے اعلی حکام کا کہنا ہے کہ پرواز معمول کی تھی۔", "japan", finder
+    )
+    place = cues_of("روس کے مشرقی شہر میں کل ایک اجلاس ہوا۔", "russia", finder)
+    assert "kw_source" in agency and "kw_source" in ministry
+    assert "kw_source" not in place
+
+
+def test_a_partys_private_media_speak_for_themselves_and_its_state_media_for_it(finder):
+    private = cues_of(
+        "جنوبی کوریا کے نشریاتی ادارے نے دعویٰ کیا کہ قافلہ روانہ ہو گیا ہے۔", "south_korea", finder
+    )
+    paper = cues_of("جاپانی اخبار کے مطابق وفد کل پہنچے گا۔", "japan", finder)
+    state = cues_of("روسی سرکاری میڈیا کا کہنا ہے کہ ملاقات کامیاب رہی۔", "russia", finder)
+    assert "kw_source" not in private and "kw_source" not in paper
+    assert "kw_source" in state
+
+
+def test_korean_as_an_english_adjective_names_its_korea(finder):
+    found = finder.find("شمالی کورین میڈیا اور جنوبی کورین حکام نے بیان دیا۔")
+    assert [m["party"] for m in found] == ["north_korea", "south_korea"]
