@@ -382,6 +382,21 @@ NEGATIVE = (
     "جارحیت",
 )
 
+# GUIDELINES, sentiment: "Troops or arms sent, deployed or counted are `neutral` even when the
+# sentence names the war: it is mainly about the transfer." A sentence naming arms or troops and
+# a transfer is marked `transfer`, and `transfer_plain` when its only negative words are the war
+# it happens in (جنگ، خلاف، لڑنے), not a judgement of it (خطرہ، مذمت، تشویش).
+ARMS_WORDS = (
+    "ہتھیار", "ہتھیاروں", "اسلحہ", "اسلحے", "میزائل", "میزائلوں", "میزائلیں", "فوجی",
+    "فوجیوں", "فوجیں", "فوج", "دستے", "گولہ", "گولے", "گولوں", "بارود", "توپ", "ڈرون",
+    "ڈرونز", "اہلکار", "سپاہی", "سپاہیوں",
+)  # fmt: skip
+TRANSFER_WORDS = (
+    "بھیجے", "بھیجا", "بھیجی", "بھیجنے", "بھیجیں", "بھیج", "بھیجا", "فراہمی", "فراہم",
+    "منتقلی", "منتقل", "ترسیل", "دیے", "دیئے", "خریدنے", "خرید", "خریدے", "تعینات",
+    "تعیناتی", "سپلائی", "پہنچائے", "روانہ", "مدد",
+)  # fmt: skip
+WAR_WORDS = ("جنگ", "جنگی", "خلاف", "لڑنے", "لڑ", "لڑائی", "لڑتے", "محاذ", "حملوں", "حملے")
 _DIGIT = re.compile(r"\d")
 ERGATIVE = "نے"
 QUOTES = frozenset('’‘“”"')
@@ -405,6 +420,7 @@ _POSITIVE, _NEGATIVE, _PRONOUN, _PHRASE_START, _IMPERSONAL, _QUOTE = (1 << i for
 _CLAIM, _EXPECTED, _REPORT_NOUN, _REJECT, _QUESTION, _COMMENT, _CONGRATULATE, _TAIL = (
     1 << i for i in range(13, 21)
 )
+_ARMS, _TRANSFER, _WAR = (1 << i for i in range(21, 24))
 
 
 @cache
@@ -433,6 +449,9 @@ def _word_kinds() -> dict[str, int]:
         _COMMENT: _lexicon(COMMENT_WORDS),
         _CONGRATULATE: _lexicon(CONGRATULATE),
         _TAIL: TAIL_MARKS,
+        _ARMS: _lexicon(ARMS_WORDS),
+        _TRANSFER: _lexicon(TRANSFER_WORDS),
+        _WAR: _lexicon(WAR_WORDS),
     }
     kinds: dict[str, int] = {}
     for bit, words in lists.items():
@@ -669,8 +688,14 @@ def sentence_frame(views_: Sequence[View]) -> pd.DataFrame:
 
 
 def _sentiment_cues(v: View) -> str:
+    kinds = 0
+    for k in v.listed:
+        kinds |= k
+    # A transfer in a war is about the transfer: the war's words do not count as negative.
+    transfer = bool(kinds & _ARMS and kinds & _TRANSFER)
+    plain = transfer and not any(k & (_NEGATIVE | _CONDEMN) and not k & _WAR for k in v.listed)
     positive = sum(bool(k & _POSITIVE) + bool(k & _SUPPORT) for k in v.listed)
-    negative = sum(bool(k & _NEGATIVE) + bool(k & _CONDEMN) for k in v.listed)
+    negative = 0 if plain else sum(bool(k & _NEGATIVE) + bool(k & _CONDEMN) for k in v.listed)
     out = [f"pos{min(positive, 3)}", f"neg{min(negative, 3)}"]
     if positive > negative:
         out.append("more_pos")
@@ -680,7 +705,9 @@ def _sentiment_cues(v: View) -> str:
         out.append("balanced")
     if v.figures:
         out.append("figures")
-    if any(k & _QUOTE for k in v.listed):
+    if transfer:
+        out.append("transfer_plain" if plain else "transfer")
+    if kinds & _QUOTE:
         out.append("quote")
     return " ".join(out)
 

@@ -183,3 +183,20 @@ def test_a_partys_private_media_speak_for_themselves_and_its_state_media_for_it(
 def test_korean_as_an_english_adjective_names_its_korea(finder):
     found = finder.find("شمالی کورین میڈیا اور جنوبی کورین حکام نے بیان دیا۔")
     assert [m["party"] for m in found] == ["north_korea", "south_korea"]
+
+
+def sentiment_cues_of(text, finder):
+    from mauqif.model.features import sentence_frame
+
+    frame = pd.DataFrame({"text": [text], "context": [""], "mentions": [finder.find(text)]})
+    return sentence_frame(views(frame, finder))["sentiment_cues"].iloc[0].split()
+
+
+def test_arms_sent_in_a_war_are_a_transfer_and_a_judged_transfer_is_not_plain(finder):
+    # GUIDELINES, sentiment: troops or arms sent are neutral even when the sentence names the war
+    plain = sentiment_cues_of("شمالی کوریا نے جنگ میں روس کو مزید گولے بھیجے ہیں۔", finder)
+    judged = sentiment_cues_of("روس کو گولوں کی ترسیل خطے کے لیے خطرہ ہے۔", finder)
+    war = sentiment_cues_of("روس اور یوکرین کی جنگ میں شدید لڑائی جاری ہے۔", finder)
+    assert "transfer_plain" in plain and "neg0" in plain
+    assert "transfer" in judged and "transfer_plain" not in judged and "neg0" not in judged
+    assert "transfer" not in war and "transfer_plain" not in war and "neg0" not in war
