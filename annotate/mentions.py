@@ -40,6 +40,8 @@ from .schema import Schema
 # `سیئول:`. It names where the news comes from, not a speaker.
 DATELINE_AFTER = re.compile(r"\s*(\(|:|：|-|–|—)")
 NON_SPACE = re.compile(r"\S")
+# Units that are paragraphs of their own (the segmenter's `kind`).
+PARAGRAPH_KINDS = frozenset({"heading", "caption"})
 WORD_CHARS = 40  # longer than any word of Urdu news (the longest are about 20 letters)
 WORD = re.compile(r"\w+")
 
@@ -524,23 +526,37 @@ def find_in_articles(
     contexts: Iterable,
     articles: Iterable | None = None,
     order: Iterable | None = None,
+    kinds: Iterable | None = None,
 ) -> list[list[dict]]:
     """The mentions of each unit. The units of one article (same `articles` value) are read in
     `order` (their index in the article; default: as given) and share the people the article
-    introduced; a unit without an article is read alone."""
+    introduced; a unit without an article is read alone.
+
+    `kinds` (the units' `kind`: sentence, heading, caption) says where paragraphs start, as the
+    segmenter knows it: a heading or caption is a paragraph of its own, and so starts the unit
+    after it, where a dateline (`سیئول:`) names a place and no speaker."""
     texts, contexts = list(texts), list(contexts)
     articles = list(articles) if articles is not None else [None] * len(texts)
     order = list(order) if order is not None else list(range(len(texts)))
+    kinds = list(kinds) if kinds is not None else None
     out: list[list[dict]] = [[] for _ in texts]
     readers: dict = {}
+    previous: dict = {}  # article → kind of its last unit read
     for i in sorted(range(len(texts)), key=lambda i: (unit_position(order[i]), i)):
         article, context = articles[i], contexts[i]
         context = "" if context is None or context != context else str(context)
-        if article is None or article != article:  # None or NaN: no article
-            out[i] = finder.find(str(texts[i]), context=context)
+        alone = article is None or article != article  # None or NaN: no article
+        start = False
+        if kinds is not None:
+            before = None if alone else previous.get(article, "start")
+            start = kinds[i] in PARAGRAPH_KINDS or before in PARAGRAPH_KINDS or before == "start"
+            if not alone:
+                previous[article] = kinds[i]
+        if alone:
+            out[i] = finder.find(str(texts[i]), context=context, paragraph_start=start)
         else:
             reader = readers.setdefault(article, ArticleMentions(finder))
-            out[i] = reader.find(str(texts[i]), context=context)
+            out[i] = reader.find(str(texts[i]), context=context, paragraph_start=start)
     return out
 
 

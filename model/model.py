@@ -337,15 +337,17 @@ def train_model(
 
 
 def found_mentions(finder: MentionFinder, frame: pd.DataFrame) -> list[list[dict]]:
-    """The finder's mentions of each row of `frame` (text; context, article_id and index
+    """The finder's mentions of each row of `frame` (text; context, article_id, index and kind
     optional): an article's rows are read in order, so a person it introduced by title is found
-    when named again (`mauqif.annotate.mentions.find_in_articles`)."""
+    when named again, and a dateline after a heading is no mention
+    (`mauqif.annotate.mentions.find_in_articles`)."""
     return find_in_articles(
         finder,
         frame["text"],
         frame["context"] if "context" in frame else [""] * len(frame),
         frame.get("article_id"),
         frame.get("index"),
+        frame.get("kind"),
     )
 
 

@@ -195,9 +195,10 @@ def evaluate_model(
     inputs = labelled[["text"]].assign(
         context=labelled["context"].fillna("") if "context" in labelled else ""
     )  # mentions are found as prediction finds them, never the annotated spans
-    # The article and the order of its units (the table's, or `index`): a pronoun speaker is
-    # resolved across the article, as prediction over articles does.
-    for column in ("article_id", "index"):
+    # The article, the order of its units (the table's, or `index`) and their kind: a pronoun
+    # speaker is resolved across the article and a dateline after a heading is no mention, as
+    # prediction over articles does.
+    for column in ("article_id", "index", "kind"):
         if column in labelled:
             inputs[column] = labelled[column]
     predicted = model.predict_frame(inputs)

@@ -272,3 +272,21 @@ def test_segmenting_an_article_marks_the_introduced_person(schema):
     )
     units = list(segmenter.units(Article(id="own-1", text=text)))
     assert [(m["party"], m["alias"]) for m in units[1]["mentions"]] == [("japan", "موریتا")]
+
+
+def test_a_dateline_after_a_heading_is_no_mention_when_units_say_their_kind(schema):
+    """Labelled units (JSONL with `kind`) are read as the segmenter reads a page: a heading is
+    a paragraph of its own, so the unit after it opens a paragraph and its `سیئول:` is a
+    dateline; the same words inside a paragraph are a mention."""
+    texts = [
+        "اجلاس ملتوی",
+        "سیئول: حکومت نے اجلاس ملتوی کر دیا۔",
+        "سیئول: حکومت نے اجلاس ملتوی کر دیا۔",
+    ]
+    kinds = ["heading", "sentence", "sentence"]
+    finder = MentionFinder(schema)
+    found = find_in_articles(finder, texts, [""] * 3, ["a1"] * 3, [0, 1, 2], kinds)
+    assert found[1] == []
+    assert [m["party"] for m in found[2]] == ["south_korea"]
+    unknown = find_in_articles(finder, texts, [""] * 3, ["a1"] * 3, [0, 1, 2])
+    assert [m["party"] for m in unknown[1]] == ["south_korea"]  # without kinds: as before
