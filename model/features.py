@@ -1100,7 +1100,10 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
         out += ["kw_source", f"kw_source_{party}"]
     elif ergative:
         out.append("ergative_no_report")
-    speaker = source or (pronoun and in_context and context_source)
+    # A pronoun's speaker is the context's: the party that spoke there, else (nobody spoke
+    # there) the party that was the subject of its verb ("X نے … کی۔ انہوں نے کہا …").
+    context_subject = context_source or (c_ergative and not shared.context_speakers)
+    speaker = source or (pronoun and in_context and context_subject)
     if in_sentence and ergative and shared.after and reported:
         out.append("speaker_after")  # rule 9: "یہ بات X نے کہی" closes the statement
         speaker = True
@@ -1181,7 +1184,7 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
             out.append("context_last_party")
         if pronoun:
             out.append("pronoun_context_party")
-            if context_source:
+            if context_subject:
                 out += ["pronoun_context_source", f"pronoun_context_source_{party}"]
             if not in_sentence:
                 out.append("pronoun_context_only")

@@ -200,3 +200,14 @@ def test_arms_sent_in_a_war_are_a_transfer_and_a_judged_transfer_is_not_plain(fi
     assert "transfer_plain" in plain and "neg0" in plain
     assert "transfer" in judged and "transfer_plain" not in judged and "neg0" not in judged
     assert "transfer" not in war and "transfer_plain" not in war and "neg0" not in war
+
+
+def test_a_pronoun_speaks_for_the_contexts_subject_when_nobody_spoke_there(finder):
+    context = "جنوبی کوریا کے وزیر دفاع نے پارلیمان میں رپورٹ پیش کی۔"
+    spoke = "جاپان نے کہا کہ شمالی کوریا نے مزید گولے بھیجے ہیں۔"
+    pronoun = "انہوں نے کہا کہ قیمتوں میں استحکام آیا ہے۔"
+    subject = cues_of(pronoun, "south_korea", finder, context)
+    assert "pronoun_context_source" in subject and "speaker_plain" in subject
+    # where a party spoke in the context, the pronoun is that speaker's, not the doer's
+    assert "pronoun_context_source" in cues_of(pronoun, "japan", finder, spoke)
+    assert "pronoun_context_source" not in cues_of(pronoun, "north_korea", finder, spoke)
