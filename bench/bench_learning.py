@@ -49,6 +49,12 @@ DEV = Path(os.environ.get("MAUQIF_DEV", ROOT.parent / "shared" / "dev"))
 GOLD = ROOT / "exports" / "gold"
 FOLDS = int(os.environ.get("MAUQIF_BENCH_LEARNING_FOLDS", "3"))
 KS = tuple(int(k) for k in os.environ.get("MAUQIF_BENCH_LEARNING_KS", "50,100,200").split(","))
+# Lab weights to compare (`MAUQIF_BENCH_LEARNING_WEIGHTS`, e.g. "1,5,20"); default the one
+# `mauqif train` uses.
+WEIGHTS = tuple(
+    float(w)
+    for w in os.environ.get("MAUQIF_BENCH_LEARNING_WEIGHTS", str(DEFAULT_LAB_WEIGHT)).split(",")
+)
 STRATEGIES = ("uncertainty", "random")
 SEED = 20
 
@@ -216,12 +222,23 @@ def main() -> None:
         "TRAINS ON THE DEV SET's held-in outlets (as a lab's own labels); scored on held-out "
         f"outlets. {len(loop.rows('gold'))} gold units; {len(loop.rows('real'))} real units of "
         f"{len(set(loop.outlet) - {''})} outlets in {FOLDS} outlet folds; pool = the other "
-        f"folds' real units + {len(loop.rows('seeds'))} seed units; lab weight "
-        f"{DEFAULT_LAB_WEIGHT:g}; uncertainty = push's prediction score",
+        f"folds' real units + {len(loop.rows('seeds'))} seed units; uncertainty = push's "
+        "prediction score",
         flush=True,
     )
-    results = learning_loop(loop, folds)
-    print("\n".join(table(loop, results)))
+    for weight in WEIGHTS:
+        results = learning_loop(loop, folds, lab_weight=weight, log=lambda *a: None)
+        print(f"lab weight {weight:g} (mauqif train's default: {DEFAULT_LAB_WEIGHT:g})")
+        print("\n".join(table(loop, results)))
+        base = results[("gold", 0)]
+        gold = np.mean([summary(loop.data, [p])["macro_f1"] for p in base])
+        for strategy in STRATEGIES:
+            lifts = []
+            for k in KS:
+                got = np.mean([summary(loop.data, [p])["macro_f1"] for p in results[(strategy, k)]])
+                lifts.append(f"k={k} {got - gold:+.3f} (x{got / gold:.2f})")
+            print(f"  {strategy:11} stance macro-F1 over the gold model: {', '.join(lifts)}")
+        print(flush=True)
     print(f"({time.perf_counter() - started:.0f} s)")
 
 
