@@ -26,7 +26,7 @@ from functools import cache
 
 import pandas as pd
 
-from mauqif.annotate.mentions import MentionFinder, unit_position
+from mauqif.annotate.mentions import NON_JOINING, MentionFinder, unit_position
 from mauqif.annotate.normalize import normalize, normalize_with_map
 
 # scikit-learn's default token_pattern, (?u)\b\w\w+\b, cuts a word at a diacritic (کِتاب → تاب,
@@ -531,12 +531,30 @@ def parse_mentions(value) -> list[dict]:
     return [dict(m) for m in value]
 
 
+# A reporting verb glued to the word after it, as pages type them where the verb's last letter
+# does not join (کہاکہ، کہاتھا، بتایاکہ): read as two words, or the speaker is lost.
+GLUED_AFTER_VERB = ("کہ", "تھا", "تھی", "تھے", "ہے", "ہیں", "گیا", "گئی", "گئے")
+
+
+@cache
+def _glued_verbs() -> dict[str, tuple[str, str]]:
+    verbs = [normalize(v) for v in REPORTING_VERBS if normalize(v)[-1:] in NON_JOINING]
+    return {v + normalize(t): (v, normalize(t)) for v in verbs for t in GLUED_AFTER_VERB}
+
+
+def _unglued(tokens: list[str]) -> list[str]:
+    glued = _glued_verbs()
+    if glued.keys().isdisjoint(tokens):
+        return tokens
+    return [w for t in tokens for w in glued.get(t, (t,))]
+
+
 def tokenize(text: str, mentions: Sequence[dict]) -> tuple[str, tuple[Token, ...]]:
     """Normalise `text` and tokenise it; each mention span becomes one token, the set of its
     parties (a compound like `روس اور شمالی کوریا` is one span of two parties)."""
     if not mentions:  # most sentences: no offsets to map
         norm = normalize(text)
-        return norm, tuple(TOKEN_RE.findall(norm))
+        return norm, tuple(_unglued(TOKEN_RE.findall(norm)))
     norm, origin = normalize_with_map(text)
     spans: dict[tuple[int, int], set[str]] = {}
     for m in mentions:
@@ -548,10 +566,10 @@ def tokenize(text: str, mentions: Sequence[dict]) -> tuple[str, tuple[Token, ...
     for (start, end), parties in sorted(spans.items(), key=lambda s: (s[0][0], -s[0][1])):
         if start < pos:
             continue  # overlaps the previous span; the longer, earlier one wins
-        tokens.extend(TOKEN_RE.findall(norm, pos, start))
+        tokens.extend(_unglued(TOKEN_RE.findall(norm, pos, start)))
         tokens.append(frozenset(parties))
         pos = end
-    tokens.extend(TOKEN_RE.findall(norm, pos))
+    tokens.extend(_unglued(TOKEN_RE.findall(norm, pos)))
     return norm, tuple(tokens)
 
 

@@ -211,3 +211,14 @@ def test_a_pronoun_speaks_for_the_contexts_subject_when_nobody_spoke_there(finde
     # where a party spoke in the context, the pronoun is that speaker's, not the doer's
     assert "pronoun_context_source" in cues_of(pronoun, "japan", finder, spoke)
     assert "pronoun_context_source" not in cues_of(pronoun, "north_korea", finder, spoke)
+
+
+def test_a_reporting_verb_glued_to_the_next_word_still_reports(finder):
+    from mauqif.model.features import tokenize
+
+    glued = cues_of("جاپانی وزیر خارجہ نے کہاکہ مذاکرات جاری رہیں گے۔", "japan", finder)
+    assert "kw_source" in glued and "ergative_no_report" not in glued
+    # only a listed verb and a word that follows verbs: other words stay whole
+    assert tokenize("ترکی میں دھماکہ ہوا اور اس نے کہاتھا", [])[1] == (
+        "ترکی", "میں", "دھماکہ", "ہوا", "اور", "اس", "نے", "کہا", "تھا",
+    )  # fmt: skip
