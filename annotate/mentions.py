@@ -314,14 +314,30 @@ class MentionFinder:
         return out
 
     def _name_spans(self, norm: str, taken: list, names: Mapping[str, str]) -> list:
-        """The article's introduced people (`names`) named again in `norm`, longest first."""
+        """The article's introduced people (`names`) named again in `norm`, longest first; a
+        full name (two words or more) also in another spelling of it (شنزو ایبے، شنزو ابے: the
+        `loose` form), as one article's writers spell a foreign name by ear."""
         out = []
+        words = None
         for name in sorted(names, key=len, reverse=True):
             pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, name.split())) + r"(?!\w)"
             for m in re.finditer(pattern, norm):
                 if not _overlaps(*m.span(), taken):
                     out.append((*m.span(), (names[name],)))
                     taken.append(m.span())
+            n = len(name.split())
+            if n < 2 or _letters(name) < LONG:
+                continue
+            if words is None:
+                words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(norm)]
+            key = loose(name)
+            for i in range(len(words) - n + 1):
+                start, end = words[i][0], words[i + n - 1][1]
+                if _overlaps(start, end, taken) or not norm[start:end].replace(" ", "").isalnum():
+                    continue
+                if loose(" ".join(w for _, _, w in words[i : i + n])) == key:
+                    out.append((start, end, (names[name],)))
+                    taken.append((start, end))
         return out
 
     def _tolerant_spans(self, norm: str, taken: list) -> list[tuple[int, int, tuple[str, ...]]]:

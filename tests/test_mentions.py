@@ -290,3 +290,13 @@ def test_a_dateline_after_a_heading_is_no_mention_when_units_say_their_kind(sche
     assert [m["party"] for m in found[2]] == ["south_korea"]
     unknown = find_in_articles(finder, texts, [""] * 3, ["a1"] * 3, [0, 1, 2])
     assert [m["party"] for m in unknown[1]] == ["south_korea"]  # without kinds: as before
+
+
+def test_an_introduced_full_name_is_found_in_another_spelling_later(schema):
+    reader = ArticleMentions(MentionFinder(schema))
+    reader.find("جاپانی وزیر اعظم شنزو ایبے نے ماسکو کا دورہ کیا۔")
+    later = "صدر نے بتایا کہ شنزو ابے نے منصوبہ قبول نہیں کیا۔"
+    found = [(later[m["start"] : m["end"]], m["party"]) for m in reader.find(later)]
+    assert found == [("شنزو ابے", "japan")]
+    # a short word is never matched loosely: ابے alone is nobody
+    assert reader.find("ابے نے کہا۔") == []
