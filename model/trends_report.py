@@ -81,11 +81,13 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
         f"<p>Estimator: <b>{esc(result.method)}</b>. ",
     ]
     if result.rates:
-        sources = sorted({(r["source"], r["labels"]) for r in result.rates.values()})
+        by_source: dict[str, list[str]] = {}
+        for question, used in result.rates.items():
+            by_source.setdefault(used["source"], []).append(f"{question} {used['labels']}")
         parts.append(
-            "Error rates from "
-            + "; ".join(f"{esc(s)} ({n} labels)" for s, n in sources)
-            + ", per party. "
+            "Error rates (per question, with the labels they rest on) from "
+            + "; ".join(f"{esc(s)} ({esc(', '.join(q))})" for s, q in by_source.items())
+            + ". "
         )
     parts.append(
         "Counts are the model's labels corrected for its error rates; intervals are 90% "
