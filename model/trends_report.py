@@ -144,7 +144,11 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
         )
         for example in examples:
             url = example.get("url")
-            link = f" <a href='{esc(url)}'>{esc(url)}</a>" if url else ""
+            # Only web addresses become links: a `javascript:` URL in the input stays text.
+            if url and str(url).lower().startswith(("http://", "https://")):
+                link = f" <a href='{esc(url)}'>{esc(url)}</a>"
+            else:
+                link = f" {esc(str(url))}" if url else ""
             parts.append(f"<li><span class='urdu'>{esc(example['text'])}</span>{link}</li>")
         parts.append("</ul>")
     parts.append("</body></html>")

@@ -19,6 +19,7 @@ from mauqif.model.model import make_dataset
 from mauqif.model.pipeline import ModelConfig, make_pipelines
 from mauqif.model.rates import CV_SOURCE, LAB_CV_SOURCE, cv_rates, model_rates
 from mauqif.model.trends import compute_trends
+from mauqif.model.trends_report import render_trends
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,33 @@ def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path):
     assert result.exit_code == 1
     assert "stores no cross-validated error rates" in result.output
     assert "retrain it with this mauqif (`mauqif train`)" in result.output
+
+
+def test_raw_counts_need_no_error_rates(model_and_dirs, tmp_path):
+    model, _, without = model_and_dirs
+    rows = prediction_rows(model, 20)
+    for row in rows:  # predicted by the model without rates
+        row["model_version"] = json.loads((without / "manifest.json").read_text())["version"]
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    refused = CliRunner().invoke(cli, ["trends", str(path), "--model", str(without)])
+    assert refused.exit_code == 1 and "stores no cross-validated error rates" in refused.output
+    args = ["trends", str(path), "--model", str(without), "--method", "cc", "--no-progress"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "estimator cc" in result.output
+
+
+def test_the_report_links_only_web_addresses(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model, 40)
+    for row in rows:
+        row["url"] = "javascript:alert(1)"
+    rows[1]["url"] = "https://www.jang.com.pk/news/1"
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    rates, _, _ = model_rates(model_dir)
+    page = render_trends(compute_trends([path], rates, draws=50))
+    assert "href='javascript:" not in page and "javascript:alert(1)" in page
+    assert "<a href='https://www.jang.com.pk/news/1'>" in page
 
 
 def test_trends_refuse_predictions_of_another_model(model_and_dirs, tmp_path):
