@@ -1,12 +1,16 @@
 """The model's error rates, stored in its manifest so that they travel with it: `trends` corrects
 stance and sentiment shares with them (`mauqif.model.quantify`).
 
-Two sources, both of units the model did not train on when it predicted them:
-- cross-validation on the training labels (`cv_rates`: out-of-fold posteriors of the new model's
-  configuration, on the folds training already uses);
-- the lab's own annotations of its real tasks (`labelled_rates`: a labelled table the model
-  predicts now; the units it trained on are left out). Rates measured on our sample gold need
-  not hold on a lab's outlets, so `trends` prefers these when there are enough of them.
+Rates measured on our sample gold need not hold on a lab's outlets (on real pages the model errs
+far more than in cross-validation on the gold), so the lab's own annotations of its real tasks are
+preferred wherever there are at least `MIN_LAB_LABELS` of them. Three sources, all of units the
+model did not train on when it predicted them:
+- cross-validation at training (`cv_rates`: out-of-fold posteriors of the new model's
+  configuration, on the folds training already uses): over the lab's own sentences alone when
+  they hold `MIN_LAB_LABELS` labels of the question (each is held out by its fold), else over
+  all training labels;
+- a labelled table given to `trends --rates-from` (`labelled_rates`: the model predicts it now;
+  the units it trained on are left out).
 
 The manifest block (`RATES_KEY`) holds, per party and for sentiment, the counts of true × predicted
 values and the sums of posteriors, with the source and number of labels; `manifest_rates` reads
@@ -28,7 +32,9 @@ from .quantify import Rates, rates_from
 
 RATES_KEY = "error_rates"
 CV_SOURCE = "cross-validation on the training labels"
+LAB_CV_SOURCE = "cross-validation on the lab's own annotations"
 LAB_SOURCE = "held-out annotations of the lab"
+MIN_LAB_LABELS = 100  # labels of the lab's own (per question) from which its rates replace CV's
 
 
 def _fold_model(fitted: dict, data: Dataset) -> Model:
@@ -37,17 +43,28 @@ def _fold_model(fitted: dict, data: Dataset) -> Model:
     return Model(pipelines=fitted, schema=data.schema, config=ModelConfig(), version="fold")
 
 
-def cv_rates(data: Dataset, pipelines: dict, folds: list) -> dict[str, Rates]:
+def cv_rates(
+    data: Dataset, pipelines: dict, folds: list, lab=None, min_lab: int = MIN_LAB_LABELS
+) -> dict[str, Rates]:
     """Rates per party (key: party id) and for sentiment (key: "sentiment") from out-of-fold
-    posteriors on `folds` (sentence rows), as training's cross-validation splits them."""
+    posteriors on `folds` (sentence rows), as training's cross-validation splits them.
+
+    `lab` (a boolean per sentence: the lab's own): a question whose lab sentences hold at least
+    `min_lab` labels gets its rates from those sentences alone (`LAB_CV_SOURCE`)."""
     stance_p, sentiment_p, labels = out_of_fold(data, pipelines, folds)
     parties = data.party_ids
     truth = data.stance.reshape(len(data.sentences), len(parties))
-    out = {
-        party: rates_from(truth[:, j], stance_p[:, j], labels["stance"], CV_SOURCE)
-        for j, party in enumerate(parties)
-    }
-    out[SENTIMENT_TAG] = rates_from(data.sentiment, sentiment_p, labels["sentiment"], CV_SOURCE)
+    lab = np.zeros(len(data.sentences), bool) if lab is None else np.asarray(lab, bool)
+
+    def rates(y, proba, values):
+        own = lab & np.array([v is not None for v in y], dtype=bool)
+        if own.sum() >= min_lab:
+            return rates_from(y[own], proba[own], values, LAB_CV_SOURCE)
+        return rates_from(y, proba, values, CV_SOURCE)
+
+    out = {party: rates(truth[:, j], stance_p[:, j], labels["stance"]) for j, party in
+           enumerate(parties)}  # fmt: skip
+    out[SENTIMENT_TAG] = rates(data.sentiment, sentiment_p, labels["sentiment"])
     return out
 
 
@@ -101,6 +118,16 @@ def labelled_rates(model: Model, labelled: pd.DataFrame, source: str = LAB_SOURC
     return out
 
 
+def rates_line(rates: dict[str, Rates]) -> str:
+    """One line: where each question's rates come from and how many labels they rest on."""
+    by_source: dict[str, list[str]] = {}
+    for question, r in rates.items():
+        by_source.setdefault(r.source, []).append(f"{question} {r.n}")
+    return "error rates: " + "; ".join(
+        f"{source} ({', '.join(items)} labels)" for source, items in by_source.items()
+    )
+
+
 def rates_block(rates: dict[str, Rates], folds: int) -> dict:
     """The manifest's block of error rates."""
     return {"folds": folds, "by": {key: r.as_dict() for key, r in rates.items()}}
@@ -116,9 +143,6 @@ def manifest_rates(manifest: dict, where: str | Path = "the model") -> dict[str,
             "(`mauqif train`) and predict again, or give labelled units with --rates-from"
         )
     return {key: Rates.from_dict(value) for key, value in block["by"].items()}
-
-
-MIN_LAB_LABELS = 100  # labelled units of the lab's own from which its rates replace CV's
 
 
 def model_rates(

@@ -27,7 +27,7 @@ from .evaluate import Evaluation, cross_validate, grouped_folds, learning_curve
 from .exceptions import ArtifactError, ModelError
 from .model import make_dataset, model_from
 from .pipeline import ModelConfig, make_pipelines
-from .rates import RATES_KEY, cv_rates, rates_block
+from .rates import RATES_KEY, cv_rates, rates_block, rates_line
 from .report import render_report
 from .thresholds import cross_validated_thresholds
 
@@ -153,7 +153,9 @@ def retrain(
     evaluation = cross_validate(dataset, candidates, folds)
     evaluation.notes[:0] = notes
     log("error rates for trends: out-of-fold posteriors on the same folds")
-    error_rates = rates_block(cv_rates(dataset, pipelines, folds), len(folds))
+    rates = cv_rates(dataset, pipelines, folds, lab=lab)
+    error_rates = rates_block(rates, len(folds))
+    log(rates_line(rates))
     if with_learning_curve:
         log("learning curve")
         evaluation.learning_curve = learning_curve(dataset, pipelines, folds)

@@ -81,11 +81,13 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
         f"<p>Estimator: <b>{esc(result.method)}</b>. ",
     ]
     if result.rates:
-        sources = sorted({(r["source"], r["labels"]) for r in result.rates.values()})
+        by_source: dict[str, list[str]] = {}
+        for question, used in result.rates.items():
+            by_source.setdefault(used["source"], []).append(f"{question} {used['labels']}")
         parts.append(
-            "Error rates from "
-            + "; ".join(f"{esc(s)} ({n} labels)" for s, n in sources)
-            + ", per party. "
+            "Error rates (per question, with the labels they rest on) from "
+            + "; ".join(f"{esc(s)} ({esc(', '.join(q))})" for s, q in by_source.items())
+            + ". "
         )
     parts.append(
         "Counts are the model's labels corrected for its error rates; intervals are 90% "
@@ -142,7 +144,11 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
         )
         for example in examples:
             url = example.get("url")
-            link = f" <a href='{esc(url)}'>{esc(url)}</a>" if url else ""
+            # Only web addresses become links: a `javascript:` URL in the input stays text.
+            if url and str(url).lower().startswith(("http://", "https://")):
+                link = f" <a href='{esc(url)}'>{esc(url)}</a>"
+            else:
+                link = f" {esc(str(url))}" if url else ""
             parts.append(f"<li><span class='urdu'>{esc(example['text'])}</span>{link}</li>")
         parts.append("</ul>")
     parts.append("</body></html>")

@@ -23,6 +23,7 @@ from mauqif.cli import cli
 from mauqif.model import load_model, save_model
 from mauqif.model.distributed import partitions, predict_dataset, read_dataset
 from mauqif.model.predict import flat_rows, predict_articles, predict_sentences
+from mauqif.model.trends import compute_trends
 
 DASK = Path(sys.executable).with_name("dask")
 
@@ -156,6 +157,10 @@ def test_the_cluster_gives_the_local_rows_for_a_multi_file_input(
     # The bad line is reported with its file and line number, as the local path reports it.
     assert skipped_lines(dask_errors) == skipped_lines(local_errors)
     assert any(":18: " in line for line in skipped_lines(dask_errors))
+    # `mauqif trends` reads the dataset's directory: every row, none dated (sentence rows).
+    trends = compute_trends([tmp_path / "out"], {}, method="cc", not_source=schema.not_source)
+    assert trends.rows == 120 and trends.undated == 120
+    assert trends.model_versions == [model.version]
 
 
 def test_articles_from_a_directory_and_a_jsonl_file_give_the_local_rows(

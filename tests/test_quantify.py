@@ -119,3 +119,33 @@ def test_bootstrap_shapes_and_em():
     proba = rng.dirichlet(np.ones(4), size=200)
     prior = saerens_em(proba, np.full(4, 0.25))
     assert prior.sum() == pytest.approx(1)
+
+
+def test_the_adjustment_agrees_with_quapy():
+    """QuaPy's ACC and PACC (its `solve_adjustment` on the simplex, its misclassification
+    rates) give the estimates ours give, from the same labels and the same sample."""
+    pytest.importorskip("quapy")
+    from quapy.functional import normalize_prevalence
+    from quapy.method.aggregative import ACC, PACC
+
+    rng = np.random.default_rng(4)
+    for _ in range(10):
+        truth = rng.choice(4, size=3000, p=[0.2, 0.3, 0.2, 0.3])
+        predicted = classify(rng, truth)
+        proba = posteriors(rng, predicted)
+        rates = rates_from([LABELS[t] for t in truth], proba, LABELS, "test")
+        classes = np.arange(4)
+        theirs_m = ACC.getPteCondEstim(classes, truth, predicted)  # P(predicted i | true j)
+        theirs_pm = PACC.getPteCondEstim(classes, truth, proba)
+        np.testing.assert_allclose(rates.matrix(False, prior=0).T, theirs_m, atol=1e-12)
+        np.testing.assert_allclose(rates.matrix(True, prior=0).T, theirs_pm, atol=1e-12)
+
+        shares = rng.dirichlet(np.ones(4))
+        _, hard, sample_proba = sample(rng, shares, 500)
+        for m, q in ((theirs_m, hard / hard.sum()), (theirs_pm, sample_proba.mean(axis=0))):
+            theirs = ACC.solve_adjustment(m, q, method="inversion", solver="minimize")
+            theirs = normalize_prevalence(theirs, method="clip")
+            ours = adjust(q, m.T)
+            # Both minimise the same loss on the simplex; ours exactly, QuaPy's by SLSQP.
+            assert ((m @ ours - q) ** 2).sum() <= ((m @ theirs - q) ** 2).sum() + 1e-9
+            np.testing.assert_allclose(ours, theirs, atol=2e-3)

@@ -8,12 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from modeldata import labelled_tasks
 from trendsdata import models_with_and_without_rates, prediction_rows, write_flat
 
+from mauqif.annotate.labels import aggregate, labels_table
 from mauqif.annotate.schema import load_schema
 from mauqif.cli import cli
-from mauqif.model.rates import model_rates
+from mauqif.model.evaluate import grouped_folds
+from mauqif.model.model import make_dataset
+from mauqif.model.pipeline import ModelConfig, make_pipelines
+from mauqif.model.rates import CV_SOURCE, LAB_CV_SOURCE, cv_rates, model_rates
 from mauqif.model.trends import compute_trends
+from mauqif.model.trends_report import render_trends
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +42,24 @@ def test_flat_columns_read_back_typed(model_and_dirs, tmp_path):
     np.testing.assert_allclose(
         frame["p_sentiment_negative"], [r["sentiment_proba"]["negative"] for r in rows], atol=1e-6
     )
+
+
+def test_flat_csv_reads_back_as_the_parquet_does(model_and_dirs, tmp_path):
+    model, _, _ = model_and_dirs
+    rows = prediction_rows(model, 40)
+    parquet = pd.read_parquet(write_flat(model, rows, tmp_path / "p.parquet"))
+    csv = pd.read_csv(write_flat(model, rows, tmp_path / "p.csv"), parse_dates=["published"])
+    assert list(csv.columns) == list(parquet.columns)
+    assert isinstance(csv["published"].dtype, pd.DatetimeTZDtype)
+    assert str(csv["published"].dt.tz) == "UTC"
+    assert (csv["published"].isna() == parquet["published"].isna()).all()
+    dated = parquet["published"].notna()
+    assert (csv["published"][dated] == parquet["published"][dated]).all()
+    probabilities = [c for c in parquet.columns if c.startswith("p_")]
+    assert all(pd.api.types.is_float_dtype(csv[c]) for c in probabilities)
+    np.testing.assert_allclose(csv[probabilities], parquet[probabilities], atol=1e-6)
+    for column in ("stance_japan", "sentiment", "outlet", "url"):
+        assert csv[column].tolist() == parquet[column].tolist()
 
 
 def test_trends_by_month_and_outlet_count_every_row(model_and_dirs, tmp_path):
@@ -80,7 +104,9 @@ def test_cli_writes_report_and_csv(model_and_dirs, tmp_path):
     assert f"{len(rows)} sentences, {undated} without a date; estimator pacc" in result.output
     page = report.read_text("utf-8")
     assert page.count("<figure class='plot'") == len(model.schema.party_ids) + 1
-    assert "cross-validation on the training labels" in page
+    rates, _, _ = model_rates(model_dir)
+    named = ", ".join(f"{q} {rates[q].n}" for q in [*model.schema.party_ids, "sentiment"])
+    assert f"cross-validation on the training labels ({named})" in page
     table = pd.read_csv(csv)
     assert {"question", "period", "group", "value", "count", "count_low", "share"} <= set(table)
 
@@ -94,6 +120,33 @@ def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path):
     assert "retrain it with this mauqif (`mauqif train`)" in result.output
 
 
+def test_raw_counts_need_no_error_rates(model_and_dirs, tmp_path):
+    model, _, without = model_and_dirs
+    rows = prediction_rows(model, 20)
+    for row in rows:  # predicted by the model without rates
+        row["model_version"] = json.loads((without / "manifest.json").read_text())["version"]
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    refused = CliRunner().invoke(cli, ["trends", str(path), "--model", str(without)])
+    assert refused.exit_code == 1 and "stores no cross-validated error rates" in refused.output
+    args = ["trends", str(path), "--model", str(without), "--method", "cc", "--no-progress"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "estimator cc" in result.output
+
+
+def test_the_report_links_only_web_addresses(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model, 40)
+    for row in rows:
+        row["url"] = "javascript:alert(1)"
+    rows[1]["url"] = "https://www.jang.com.pk/news/1"
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    rates, _, _ = model_rates(model_dir)
+    page = render_trends(compute_trends([path], rates, draws=50))
+    assert "href='javascript:" not in page and "javascript:alert(1)" in page
+    assert "<a href='https://www.jang.com.pk/news/1'>" in page
+
+
 def test_trends_refuse_predictions_of_another_model(model_and_dirs, tmp_path):
     model, model_dir, _ = model_and_dirs
     rows = prediction_rows(model, 20)
@@ -103,3 +156,25 @@ def test_trends_refuse_predictions_of_another_model(model_and_dirs, tmp_path):
     result = CliRunner().invoke(cli, ["trends", str(path), "--model", str(model_dir)])
     assert result.exit_code == 1
     assert "the predictions come from model 20200101T000000Z-deadbeef" in result.output
+
+
+def test_training_rates_come_from_the_labs_own_sentences_where_there_are_enough():
+    schema = load_schema()
+    sentences, _ = aggregate(labels_table(labelled_tasks(0), schema), schema)
+    data = make_dataset(sentences, schema)
+    folds = grouped_folds(data, 2)
+    pipelines = make_pipelines(ModelConfig(), schema.not_source)
+    articles = sorted(set(data.groups))
+    lab = np.isin(data.groups, articles[: len(articles) // 2])  # half the articles are the lab's
+    truth = data.stance.reshape(len(data.sentences), len(schema.party_ids))
+    party = schema.party_ids[0]
+    lab_labels = sum(v is not None for v in truth[lab, 0])
+    all_labels = sum(v is not None for v in truth[:, 0])
+    assert 0 < lab_labels < all_labels
+
+    enough = cv_rates(data, pipelines, folds, lab=lab, min_lab=lab_labels)
+    assert enough[party].source == LAB_CV_SOURCE and enough[party].n == lab_labels
+    too_few = cv_rates(data, pipelines, folds, lab=lab, min_lab=lab_labels + 1)
+    assert too_few[party].source == CV_SOURCE and too_few[party].n == all_labels
+    # The same out-of-fold answers, the lab's rows only.
+    assert (enough[party].counts <= too_few[party].counts).all()

@@ -97,6 +97,8 @@ def trends(
     from mauqif.annotate.schema import load_schema
     from mauqif.annotate.tables import write_bytes_atomic
     from mauqif.model import current_model_dir
+    from mauqif.model.artifact import read_manifest, resolve_model_dir
+    from mauqif.model.exceptions import ModelError
     from mauqif.model.rates import model_rates
     from mauqif.model.trends import compute_trends
     from mauqif.model.trends_report import render_trends
@@ -111,7 +113,13 @@ def trends(
     report = SkipReport()
     rates, version, notes = ({}, None, [])
     if model_dir is not None:
-        rates, version, notes = model_rates(model_dir, rates_from, schema, report)
+        try:
+            rates, version, notes = model_rates(model_dir, rates_from, schema, report)
+        except ModelError:
+            if method in ("acc", "pacc"):
+                raise
+            # Raw counts need no error rates; the model's version is still checked.
+            version = read_manifest(resolve_model_dir(model_dir)).get("version")
     for note in notes:
         click.echo(f"note: {note}", err=True)
     with tqdm(unit=" rows", file=sys.stderr, desc="trends", disable=not progress) as bar:

@@ -1,4 +1,5 @@
-"""`mauqif demo`, the main job, run twice against the session's server."""
+"""`mauqif demo`, the main job, run twice against the session's server: the project, the sample
+articles with suggestions, the model backend connected to the project, a trends report."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from mauqif.annotate.studio.backend import backend_status, health, stop_backend
 from mauqif.cli import cli
 
 from .helpers import sentence_counts
@@ -42,16 +44,39 @@ def test_demo_trains_pushes_prints_the_login_and_a_second_run_changes_nothing(
         assert f"log in as:  {local_server.username}" in first.output
         assert f"password:   {local_server.password}" in first.output  # the one place it is shown
         assert f"mauqif studio stop --home {local_server.local.home}" in first.output
+        # The live model backend runs beside Label Studio, connected to the demo's project.
+        project_id = int(re.search(r"/projects/(\d+)/", first.output).group(1))
+        served = backend_status(local_server.local.home)
+        assert served is not None and served.running, served
+        assert served.model_version == version
+        assert health(served.url)["model_version"] == version
+        [backend] = admin.sdk.ml.list(project=project_id)
+        assert backend.url == served.url
+        # A trends report of the sample articles, its path printed: one plot per party.
+        report = Path(re.search(r"Trends report: (\S+)", first.output).group(1))
+        page = report.read_text("utf-8")
+        assert page.count("<figure class='plot'") == len(schema.party_ids) + 1
+        rows, undated = map(
+            int,
+            re.search(
+                r"trends of the sample articles \((\d+) sentences, (\d+) without a date\)",
+                first.output,
+            ).groups(),
+        )
+        assert 0 < undated < rows  # the feeds' articles are dated, the .txt ones are not
+        assert f"{rows} sentences by month; {undated} without a readable date" in page
 
         second = CliRunner().invoke(cli, args, env={})
         assert second.exit_code == 0, second.output
         assert f"0 added, {n} skipped (already there), 0 refreshed" in second.output
         assert sorted(p.name for p in (tmp_path / "models").iterdir()) == models
-        project_id = int(re.search(r"/projects/(\d+)/", second.output).group(1))
+        assert int(re.search(r"/projects/(\d+)/", second.output).group(1)) == project_id
         counts = sentence_counts(admin, project_id)
         assert sum(counts.values()) == n and set(counts.values()) == {1}
         assert admin.project(project_id=project_id).model_version == version
+        assert [b.url for b in admin.sdk.ml.list(project=project_id)] == [served.url]
     finally:
+        stop_backend(local_server.local.home)
         project = admin.find_project(title)
         if project is not None:
             admin.sdk.projects.delete(id=project.id)
