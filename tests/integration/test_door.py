@@ -192,7 +192,11 @@ def test_the_door_keeps_an_annotator_to_their_own_work_and_lets_the_lead_do_ever
     )
     assert exported.status == 200 and len(exported.json()) == 4
     assert lead.call("GET", f"/api/tasks?project={setup.project_id}").status == 200
-    assert lead.call("PATCH", f"/api/annotations/{theirs['id']}/", {"lead_time": 4}).status == 200
+    # The lead changes a1's answer (adjudication): let through, and no tampering (below).
+    adjudicated = result_of(answers(schema, "against", "positive"))
+    changed = lead.call("PATCH", f"/api/annotations/{mine['id']}/", {"result": adjudicated})
+    assert changed.status == 200 and changed.json()["completed_by"] == a1_id
+    assert lead.call("DELETE", f"/api/drafts/{2**31 - 1}/").status == 404  # past the door
     lead.page.goto(f"{base}/projects/{setup.project_id}/settings")
     lead.page.wait_for_load_state()
     assert "/user/login" not in lead.page.url
