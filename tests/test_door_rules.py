@@ -73,6 +73,58 @@ REFUSED = [
     ("OPTIONS", "/api/projects/7"),
     ("GET", "/admin/"),
     ("GET", "/django-rq/"),
+    # export in every spelling Label Studio routes
+    ("GET", "/api/projects/7/export"),
+    ("HEAD", "/api/projects/7/export?exportType=JSON"),
+    ("GET", "/api/projects/7/export/formats"),
+    ("GET", "/api/projects/7/exports"),
+    ("GET", "/api/projects/7/exports/3"),
+    ("POST", "/api/projects/7/exports/3/convert"),
+    ("GET", "/projects/7/data/export"),
+    ("GET", "/projects/7/export"),
+    # the task list and a task, whatever the query, the method or the trailing slash
+    ("GET", "/api/tasks"),
+    ("GET", "/api/tasks/"),
+    ("HEAD", "/api/tasks?project=7"),
+    ("GET", "/api/tasks?project=7&fields=all"),
+    ("GET", "/api/tasks/12?project=7"),
+    ("HEAD", "/api/tasks/12/"),
+    ("OPTIONS", "/api/tasks/12/"),
+    ("PATCH", "/api/tasks/12/"),
+    ("GET", "/api/tasks/12/annotations/"),
+    ("HEAD", "/api/tasks/12/annotations"),
+    # the case is not folded: Django routes /API/… nowhere, and /Api/… must not pass either
+    ("GET", "/API/tasks/12"),
+    ("GET", "/Api/Projects/7/Export"),
+    ("POST", "/API/DM/ACTIONS?id=delete_tasks&project=7"),
+    ("POST", "/api/dm/actions?id=NEXT_TASK&project=7"),
+    # the stream's next task with filters, an ordering or a view from its query string: Label
+    # Studio honours them, and filtered on annotation results they name others' answers
+    ("POST", "/api/dm/actions?id=next_task&project=7&query=%7B%22filters%22%3A%7B%7D%7D"),
+    ("POST", "/api/dm/actions?id=next_task&project=7&view=3"),
+    ("POST", "/api/dm/actions?id=next_task&project=7&vi%65w=3"),
+    ("POST", "/api/dm/actions?id=next_task&project=7&selectedItems=%7B%7D"),
+    ("GET", "/api/dm/actions?project=7"),
+    ("GET", "/api/dm/actions/delete_tasks/form?project=7"),
+    ("POST", "/api/dm/actions/?id=delete_tasks&project=7"),
+    ("DELETE", "/api/dm/views/3/"),
+    ("DELETE", "/api/dm/views/reset?project=7"),
+    ("GET", "/api/dm/tasks?project=7"),
+    ("GET", "/api/dm/views/3/tasks"),
+    # uploaded and stored files
+    ("GET", "/data/upload/7/a.json"),
+    ("GET", "/data/local-files/?d=home/a.json"),
+    ("GET", "/storage-data/uploaded/?filepath=upload/7/a.json"),
+    ("GET", "/tasks/12/resolve/?fileuri=x"),
+    ("GET", "/api/projects/7/file-uploads"),
+    ("DELETE", "/api/projects/7/file-uploads"),
+    # another member's account, and keys
+    ("GET", "/api/current-user/token"),
+    ("POST", "/api/current-user/reset-token/"),
+    ("GET", "/api/users/4/"),
+    ("PATCH", "/api/users/4/"),
+    ("DELETE", "/api/users/4/"),
+    ("GET", "/api/token/"),
 ]
 TRICKS = [  # what the checker reads must be what Label Studio routes
     ("GET", "/api/annotations/5/%2e%2e/6/"),
@@ -85,6 +137,17 @@ TRICKS = [  # what the checker reads must be what Label Studio routes
     ("GET", "/projects/7/data/../../api/tasks"),
     ("GET", "http://127.0.0.1:1/api/annotations/5/"),
     ("GET", "api/tasks"),
+    # urlsplit reads "//x/api/…" as host x and path /api/…, and cuts "#…" off; Label Studio's
+    # server splits at the first "?" only and routes the rest as it is
+    ("GET", "//x/api/projects/7/"),
+    ("GET", "//127.0.0.1/api/dm/views"),
+    ("GET", "/api/projects/7#/../export"),
+    ("GET", "/api/projects/7/#"),
+    ("POST", "/api/dm/actions?id=next_task&project=7#x"),
+    ("GET", "/api/projects/7/%2fexport"),
+    ("GET", "/api%2Ftasks%2F12"),
+    ("GET", "/data%2Fupload/7/a.json"),
+    ("GET", "/api/tasks/12\x00"),
 ]
 
 
@@ -118,6 +181,13 @@ def test_tricks_are_refused_to_a_lead_too(method, uri):
 def test_an_annotators_own_objects_are_looked_up(method, uri, kind, object_id):
     decision = decide(method, uri, logged_in=True, lead=False)
     assert (decision.outcome, decision.kind, decision.object_id) == ("lookup", kind, object_id)
+
+
+def test_an_annotators_next_task_goes_on_without_its_body_a_leads_with_it():
+    uri = "/api/dm/actions?id=next_task&tabID=1&project=7"
+    assert decide("POST", uri, logged_in=True, lead=False).blank_body
+    assert not decide("POST", uri, logged_in=True, lead=True).blank_body
+    assert not decide("POST", "/api/tasks/12/annotations", logged_in=True, lead=False).blank_body
 
 
 def test_nobody_logged_in_gets_only_the_login_page_and_assets():

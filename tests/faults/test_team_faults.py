@@ -1,4 +1,5 @@
-"""An annotator against another's answers: read, export, change, forge, take over, delete.
+"""An annotator against another's answers: read, export, change, forge, take over, delete, and
+pick out a1's answers with a filtered labelling stream.
 
 Each attempt is made twice by annotator a2 with her own API token: through the door (`mauqif
 team door start`: nginx + the checker in front of Label Studio) and round it, on Community Label
@@ -87,10 +88,14 @@ class Team:
         )
 
     def agreement(self, name: str) -> bytes:
+        return self.agreement_run(name)[0]
+
+    def agreement_run(self, name: str):
+        """(the figures as CSV bytes, the command's result)."""
         path = self.tmp / f"agreement-{name}.csv"
         r = self.mauqif("agreement", *self.project, "--bootstrap", "0", "--csv", path)
         assert r.code == 0, r.err
-        return path.read_bytes()
+        return path.read_bytes(), r
 
     def pull(self):
         r = self.mauqif("pull", *self.project, "-o", self.tmp / "exports")
@@ -182,18 +187,27 @@ def test_a2_changes_a1s_answer(team, fault_row):
 
 def test_a2_makes_an_answer_in_a1s_name(team, fault_row):
     task = team.tasks[1]
-    body = {"result": result("favor"), "task": task, "completed_by": team.ids["a1"]}
+    # updated_by too: Label Studio's serializer takes the field, its save() overwrites it
+    body = {"result": result("favor"), "task": task, "completed_by": team.ids["a1"],
+            "updated_by": team.ids["a1"]}  # fmt: skip
     door = team.call("door", "a2", "POST", f"/api/tasks/{task}/annotations/", body)
+    forged = door.json().get("id")
     pulled = team.pull()
-    line = changes_line(pulled, door.json().get("id"))
-    same = team.agreement("after-forgery") == team.before
-    fault_row("annotator a2 makes an answer in a1's name", "POST /api/tasks/T/annotations {completed_by: A1}",
+    line = changes_line(pulled, forged)
+    figures, agreed = team.agreement_run("after-forgery")
+    same = figures == team.before
+    named = (
+        f"{team.emails['a2']} changed" in agreed.out + agreed.err
+        and str(forged) in agreed.out + agreed.err
+    )
+    fault_row("annotator a2 makes an answer in a1's name", "POST /api/tasks/T/annotations {completed_by: A1, updated_by: A1}; mauqif pull; mauqif agreement",
               "door: 201 (it cannot see the body), then pull names a2 ('made by a2 in a1's name'), "
-              "left out: agreement figures byte-identical",
-              f"door {door.status_code}; pull: {line}; agreement unchanged: {same}")  # fmt: skip
+              "agreement names a2 and leaves it out: figures byte-identical",
+              f"door {door.status_code}; pull: {line}; agreement names a2: {named}; "
+              f"figures unchanged: {same}")  # fmt: skip
     assert door.status_code == 201
     assert line.endswith(f"made by {team.emails['a2']} in {team.emails['a1']}'s name")
-    assert same
+    assert named and same
 
 
 def test_a2_takes_over_a1s_answer(team, fault_row):
@@ -221,6 +235,48 @@ def test_a2_deletes_a1s_answer(team, fault_row):
               f"door {door.status_code}; round the door {direct.status_code}; pull: {line}")  # fmt: skip
     assert door.status_code == 403 and direct.status_code == 204
     assert "someone deleted it" in line and f"{PARTY}: neutral" in line
+
+
+def filtered_on(answer: str) -> dict:
+    """The stream's next task "whose annotations contain `answer`", as the data manager asks it
+    on a filtered tab."""
+    item = {"filter": "filter:tasks:annotations_results", "operator": "contains",
+            "type": "String", "value": answer}  # fmt: skip
+    return {"filters": {"conjunction": "and", "items": [item]},
+            "selectedItems": {"all": True, "excluded": []}}  # fmt: skip
+
+
+def test_a2_filters_the_stream_by_a1s_answers(team, fault_row):
+    admin = team.studio.client()
+    admin.request("POST", f"/api/projects/{team.project_id}/import",
+                  json=[{"sentence_id": "tf-only-a1", "text": "جملہ", "context": ""}])  # fmt: skip
+    tasks = admin.request("GET", "/api/tasks", params={"project": team.project_id}).json()
+    fresh = max(t["id"] for t in tasks["tasks"])
+    team.call("direct", "a1", "POST", f"/api/tasks/{fresh}/annotations/",
+              {"result": result("against"), "task": fresh})  # fmt: skip
+    path = f"/api/dm/actions?id=next_task&project={team.project_id}"
+    asked = {
+        (via, answer): team.call(via, "a2", "POST", path, filtered_on(answer))
+        for via in ("door", "direct")
+        for answer in ("against", "nobody-said-it")
+    }
+    seen = {
+        k: (r.status_code, r.json().get("id") if r.status_code == 200 else None)
+        for k, r in asked.items()
+    }
+    by_query = team.call("door", "a2", "POST", f"{path}&query=%7B%7D")
+    fault_row("annotator a2 asks the stream for the task a1 answered 'against' (a filter on annotation results)",
+              "POST /api/dm/actions?id=next_task {filters: annotations_results contains …}",
+              "door: the body is replaced by {}, both filters get the same next task (nothing "
+              "learnt), ?query= 403; round the door: 'against' 200, an answer nobody gave 404 "
+              "(a1's answer read; leaves no trace: prevented only by the door)",
+              f"door {seen['door', 'against']} / {seen['door', 'nobody-said-it']}, ?query= "
+              f"{by_query.status_code}; round the door {seen['direct', 'against']} / "
+              f"{seen['direct', 'nobody-said-it']}")  # fmt: skip
+    assert seen["door", "against"] == seen["door", "nobody-said-it"] == (200, fresh)
+    assert by_query.status_code == 403
+    assert seen["direct", "against"] == (200, fresh)
+    assert seen["direct", "nobody-said-it"] == (404, None)
 
 
 def test_the_doors_checker_is_killed(team, fault_row):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -191,7 +192,11 @@ def test_the_door_keeps_an_annotator_to_their_own_work_and_lets_the_lead_do_ever
     )
     assert exported.status == 200 and len(exported.json()) == 4
     assert lead.call("GET", f"/api/tasks?project={setup.project_id}").status == 200
-    assert lead.call("PATCH", f"/api/annotations/{theirs['id']}/", {"lead_time": 4}).status == 200
+    # The lead changes a1's answer (adjudication): let through, and no tampering (below).
+    adjudicated = result_of(answers(schema, "against", "positive"))
+    changed = lead.call("PATCH", f"/api/annotations/{mine['id']}/", {"result": adjudicated})
+    assert changed.status == 200 and changed.json()["completed_by"] == a1_id
+    assert lead.call("DELETE", f"/api/drafts/{2**31 - 1}/").status == 404  # past the door
     lead.page.goto(f"{base}/projects/{setup.project_id}/settings")
     lead.page.wait_for_load_state()
     assert "/user/login" not in lead.page.url
@@ -307,3 +312,71 @@ def test_round_the_door_a_changed_answer_is_reported_naming_who_and_moves_no_fig
     assert again.exit_code == 0, again.output
     assert "1 annotation(s) changed by someone other than their author" in again.output
     assert f"annotation {forged_id} " not in again.output
+
+
+FILTERED = "/api/dm/actions?id=next_task&project={p}"
+
+
+def stream_query(answer: str) -> dict:
+    """What the data manager sends with "Label All Tasks" on a tab filtered by annotation results
+    (and ordered by them): the body nginx's auth sub-request cannot see."""
+    return {
+        "filters": {
+            "conjunction": "and",
+            "items": [
+                {
+                    "filter": "filter:tasks:annotations_results",
+                    "operator": "contains",
+                    "type": "String",
+                    "value": answer,
+                }
+            ],
+        },
+        "ordering": ["-tasks:annotations_results"],
+        "selectedItems": {"all": True, "excluded": []},
+    }
+
+
+def test_through_the_door_the_stream_cannot_be_filtered_by_another_members_answers(
+    local_server, admin, door, members, browser, new_project, schema, units
+):
+    """Blind overlap is the stream's: a2 must not learn a1's answer by asking the stream for
+    "the next task whose annotations contain 'against'" (a filter in the request body)."""
+    setup = new_project()
+    push(admin, setup.project_id, units[10:14], schema)
+    set_overlap(admin, setup.project_id, 2)
+    tasks = sorted(
+        admin.request("GET", "/api/tasks", params={"project": setup.project_id}).json()["tasks"],
+        key=lambda t: t["id"],
+    )
+    a1_token, (_, a2_email, a2_password, _) = members["a1"][3], members["a2"]
+    # a1 answered only the third task, "against".
+    connect(local_server.url, a1_token).sdk.annotations.create(
+        id=tasks[2]["id"], result=result_of(answers(schema, "against", "negative"))
+    )
+    a2 = Session(browser, door.url, a2_email, a2_password)
+    path = FILTERED.format(p=setup.project_id)
+    asked = {
+        answer: a2.call("POST", path, stream_query(answer)) for answer in ("against", "nobody-said")
+    }
+    statuses = {answer: r.status for answer, r in asked.items()}
+    given = {answer: r.json().get("id") for answer, r in asked.items() if r.status == 200}
+    # The filter is not honoured: both questions get the stream's own next task, none of them
+    # the answered one picked out (and no "no tasks" for the answer nobody gave).
+    assert statuses == {"against": 200, "nobody-said": 200}, statuses
+    assert given["against"] == given["nobody-said"]
+    assert all(r.json()["annotations"] == [] for r in asked.values())
+    # The same filter in the query string, or a view's filters, is refused.
+    query = quote(json.dumps(stream_query("against")))
+    by_query = a2.call("POST", f"{path}&query={query}")
+    by_view = a2.call("POST", f"{path}&view=1")
+    assert (by_query.status, by_view.status) == (403, 403)
+    a2.page.close()
+
+    # The lead's actions keep their bodies: the same filter picks out a1's answered task.
+    lead = Session(browser, door.url, local_server.username, local_server.password)
+    picked = lead.call("POST", path, stream_query("against"))
+    assert picked.status == 200 and picked.json()["id"] == tasks[2]["id"]
+    nothing = lead.call("POST", path, stream_query("nobody-said"))
+    assert nothing.status == 404
+    lead.page.close()

@@ -6,6 +6,9 @@ Label Studio's `GET /api/current-user/whoami` and reads the id back. That answer
 few seconds under a hash of the credentials (a page load makes dozens of requests). Then
 `rules.decide` says what that member may do; for "the member's own annotation or draft" the
 checker asks Label Studio, with the lead's key, whose it is (never cached: an owner can change).
+When the rules let a request through only without its body (an annotator's `next_task`: its
+body could filter the stream by other members' answers), the answer carries `X-Door-Body: blank`
+and nginx sends Label Studio `{}` in its place.
 
 Every refusal is appended to HOME/door/refused.jsonl (time, member, method, path, reason): the
 lead sees who tried what. Nothing here logs a cookie, a token or a password.
@@ -23,6 +26,7 @@ from pathlib import Path
 from .rules import decide, owner_of, public
 
 CACHE_SECONDS = 5.0
+BODY_HEADER = "X-Door-Body"  # nginx reads it as $upstream_http_x_door_body
 
 
 @dataclass
@@ -72,25 +76,26 @@ class Checker:
         return owner_of(kind, body) if isinstance(body, dict) else None
 
     async def check(self, client, method: str, uri: str, cookie: str, authorization: str):
-        """(HTTP status for nginx: 204, 401 or 403, the member or None, the reason)."""
+        """(HTTP status for nginx: 204, 401 or 403, the member or None, the reason, whether the
+        body must be replaced by `{}`)."""
         if public(method, uri):
-            return 204, None, "public"
+            return 204, None, "public", False
         user = await self.whoami(client, cookie, authorization)
         lead = user is not None and user["id"] in self.leads
         decision = decide(method, uri, user is not None, lead)
         if decision.outcome == "allow":
-            return 204, user, decision.reason
+            return 204, user, decision.reason, decision.blank_body
         if decision.outcome == "login":
-            return 401, None, decision.reason
+            return 401, None, decision.reason, False
         if decision.outcome == "lookup":
             owner = await self.owner(client, decision.kind, decision.object_id)
             if owner is not None and owner == user["id"]:
-                return 204, user, decision.reason
+                return 204, user, decision.reason, False
             reason = f"{decision.kind} {decision.object_id} is not the member's own"
         else:
             reason = decision.reason
         self.refused(user, method, uri, reason)
-        return 403, user, reason
+        return 403, user, reason, False
 
     def refused(self, user, method: str, uri: str, reason: str) -> None:
         if self.refused_log is None:
@@ -124,17 +129,20 @@ def make_app(checker: Checker):
     async def check(request):
         method = request.headers.get("x-original-method", "")
         uri = request.headers.get("x-original-uri", "")
+        headers = {}
         try:
-            status, _user, _reason = await checker.check(
+            status, _user, _reason, blank = await checker.check(
                 client,
                 method,
                 uri,
                 request.headers.get("cookie", ""),
                 request.headers.get("authorization", ""),
             )
+            if blank:
+                headers[BODY_HEADER] = "blank"
         except httpx.HTTPError:
             status = 503  # Label Studio does not answer: let nothing through
-        return Response(status_code=status)
+        return Response(status_code=status, headers=headers)
 
     async def health(request):
         return JSONResponse({"door": "mauqif"})

@@ -43,6 +43,10 @@ http {{
     scgi_temp_path {dir}/tmp/scgi;
     client_max_body_size 200m;
     server_tokens off;
+    map $door_body $door_action_body {{
+        blank "{{}}";
+        default $request_body;
+    }}
     server {{
         listen {host}:{port};
         location = {check} {{
@@ -54,6 +58,23 @@ http {{
             proxy_set_header X-Original-Method $request_method;
             proxy_set_header Cookie $http_cookie;
             proxy_set_header Authorization $http_authorization;
+        }}
+        # The data manager's actions, the stream's next task among them: an annotator's body
+        # (filters that would pick out others' answers) is replaced by {{}}, as the checker says
+        # (X-Door-Body: blank); a lead's is passed on as it came. $request_body holds the whole
+        # body only while it fits in memory, so a bigger one is refused (413), never cut.
+        location ~ ^/api/dm/actions/?$ {{
+            auth_request {check};
+            auth_request_set $door_body $upstream_http_x_door_body;
+            error_page 401 = @login;
+            client_max_body_size 1m;
+            client_body_buffer_size 1m;
+            client_body_in_single_buffer on;
+            proxy_set_body $door_action_body;
+            proxy_pass http://127.0.0.1:{studio_port};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_read_timeout 600s;
         }}
         location / {{
             auth_request {check};

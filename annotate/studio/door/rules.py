@@ -7,8 +7,12 @@ tests/integration/test_door.py), and from its URL table (`label_studio/*/urls.py
 - the pages and their assets, the login and the member's own account;
 - the project list and a project's settings **read** (its label config and instructions);
 - the data manager's metadata (columns, views, the project summary) and its one action
-  `next_task`, which is how the stream asks for the next task; Label Studio serves it with the
-  member's own annotations only (blind overlap);
+  `next_task`, which is how the stream asks for the next task; Label Studio serves it without
+  annotations. That action also takes filters and an ordering, in its body, in `?query=` or
+  from a view (`?view=`), and honours them: filtered on "annotation results contain 'against'",
+  it names the tasks another member answered so, which breaks blind overlap. So an annotator's
+  `next_task` may carry only `id`, `project` and `tabID` in its query, and its body is replaced
+  by `{}` (`Decision.blank_body`: the checker says so to nginx, which sends `{}` instead);
 - creating an annotation or a draft on a task; reading and changing an annotation or a draft
   **that is the member's own** (`Lookup`: the checker asks Label Studio, as the lead, whose it is).
 
@@ -17,8 +21,8 @@ annotations), another member's annotation, every export and import, project and
 organisation settings, deleting anything, data-manager actions other than `next_task`, storages,
 webhooks, the ML backends' settings. A lead is let through everywhere.
 
-A path the rules cannot read unambiguously (percent-escapes, `..`, `//`, `;`, a backslash) is
-refused, so that what is checked is what Label Studio routes. Only the path and the method are
+A URI the rules cannot read unambiguously (percent-escapes, `..`, `//`, `;`, a backslash or a
+`#` in the path, a target that does not start with a single `/`) is refused, so that what is checked is what Label Studio routes. Only the path and the method are
 seen here: the body is not (nginx's auth sub-request has none), so an annotation created through
 the door in another member's name is caught by `tampering.py`, not refused here.
 """
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 READ = frozenset({"GET", "HEAD"})
 
@@ -87,8 +91,9 @@ OWN = {  # the member's own objects: (path, kind), for reading and changing, nev
 OWN_METHODS = {"annotation": READ | {"PATCH", "PUT"}, "draft": READ | {"PATCH", "PUT"},
                "view": {"PATCH", "PUT"}}  # fmt: skip
 ACTIONS = {"next_task"}  # the data manager's actions an annotator may run
+STREAM_QUERY = {"id", "project", "tabID"}  # what the stream's next_task may carry in its query
 
-UNCLEAR = re.compile(r"%|\.\.|//|;|\\|\x00")
+UNCLEAR = re.compile(r"%|\.\.|//|;|\\|\x00|#")
 
 
 def _full(patterns) -> re.Pattern:
@@ -102,22 +107,24 @@ WRITE_RE = {method: _full(paths) for method, paths in WRITES.items()}
 @dataclass(frozen=True)
 class Decision:
     """`allow` (let through), `deny` (403), `login` (401: nobody is logged in), or `lookup`:
-    allowed only if the `kind` object `object_id` belongs to the member."""
+    allowed only if the `kind` object `object_id` belongs to the member. `blank_body`: let
+    through only with its body replaced by `{}` (nginx cannot read a body, only replace it)."""
 
     outcome: str
     reason: str
     kind: str | None = None
     object_id: int | None = None
+    blank_body: bool = False
 
 
 def path_of(uri: str) -> tuple[str | None, dict]:
     """(the path, the query) of a request URI; None for a path the rules cannot read."""
-    if not uri.startswith("/"):  # an absolute-form target ("http://…/path"), or garbage
+    # Split by hand, as Label Studio's server does (at the first "?"): urlsplit would read
+    # "//host/api/…" as a host and a path, and cut a "#…" off, neither of which it routes so.
+    path, _, query = uri.partition("?")
+    if not path.startswith("/") or UNCLEAR.search(path) or "#" in query:
         return None, {}
-    parts = urlsplit(uri)
-    if UNCLEAR.search(parts.path) or not parts.path.startswith("/"):
-        return None, {}
-    return parts.path, parse_qs(parts.query, keep_blank_values=True)
+    return path, parse_qs(query, keep_blank_values=True)
 
 
 def public(method: str, uri: str) -> bool:
@@ -149,9 +156,12 @@ def decide(method: str, uri: str, logged_in: bool, lead: bool) -> Decision:
     if method == "POST" and re.match(r"^/api/dm/actions/?$", path):
         ids = query.get("id") or [""]
         action = ids[-1]  # Django's request.GET["id"] is the last one
-        if len(ids) == 1 and action in ACTIONS:
-            return Decision("allow", "the labelling stream's next task")
-        return Decision("deny", f"the data manager action {action!r} is for leads")
+        if len(ids) != 1 or action not in ACTIONS:
+            return Decision("deny", f"the data manager action {action!r} is for leads")
+        extra = sorted(set(query) - STREAM_QUERY)
+        if extra:
+            return Decision("deny", f"the stream's next task with {', '.join(extra)} is for leads")
+        return Decision("allow", "the labelling stream's next task", blank_body=True)
     for kind, pattern in OWN.items():
         match = pattern.match(path)
         if match:
