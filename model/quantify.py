@@ -36,6 +36,9 @@ import numpy as np
 from .exceptions import ModelError
 
 METHODS = ("cc", "pcc", "acc", "pacc")
+NEEDS_RATES = ("acc", "pacc")
+# What `mauqif trends` uses unless told: chosen by `python -m bench quantify` (its last lines).
+DEFAULT_METHOD = "pacc"
 PRIOR_STRENGTH = 2.0  # pseudo-labels per true value that the model is right (smoothing of M)
 
 
