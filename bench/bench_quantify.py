@@ -43,7 +43,6 @@ REAL = next(
 )
 REPEATS = 10
 METHODS = ("cc", "pcc", "acc", "pacc")
-MIN_COVERAGE = 0.80  # the issue's bar for the intervals
 
 
 def _model_dir() -> Path:
@@ -93,28 +92,25 @@ class Tally:
 
 
 def choose_default(tallies: list[Tally]) -> str:
-    """The estimator `trends` should default to: the lowest mean ratio of error to CC's among
-    those whose intervals cover the truth in at least MIN_COVERAGE of cells in every row."""
-    rows: dict[str, list[tuple[float, float | None]]] = {}
+    """`quantify.choose_method` on every row of the tallies, its figures printed."""
+    from mauqif.model.quantify import MIN_COVERAGE, choose_method
+
+    figures: dict[str, list[tuple[float, float | None]]] = {}
     for tally in tallies:
         for method, pairs in tally.ratios().items():
-            rows.setdefault(method, []).extend(pairs)
+            figures.setdefault(method, []).extend(pairs)
     print(f"\nthe default by the evidence (intervals covering >= {MIN_COVERAGE:.0%} of cells in")
     print("every row, then the lowest mean error ÷ CC's):")
-    eligible = {}
-    for method, pairs in rows.items():
+    for method, pairs in figures.items():
         ratios = [r for r, _ in pairs]
         coverages = [c for _, c in pairs]
         worst = None if None in coverages else min(coverages)
-        ok = worst is not None and worst >= MIN_COVERAGE
-        if ok:
-            eligible[method] = float(np.mean(ratios))
         shown = "no interval" if worst is None else f"worst coverage {worst:.2f}"
         print(
             f"  {method:5} ÷ CC {min(ratios):.2f}–{max(ratios):.2f} (mean {np.mean(ratios):.2f}),"
-            f" {shown}{'' if ok else ' -> not eligible'}"
+            f" {shown}{'' if worst is not None and worst >= MIN_COVERAGE else ' -> not eligible'}"
         )
-    chosen = min(eligible, key=eligible.get)
+    chosen = choose_method(figures)
     print(f"  chosen: {chosen}")
     return chosen
 
