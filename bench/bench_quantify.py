@@ -6,7 +6,8 @@ error rates, `mauqif.model.quantify`), and EM re-weighting of the posteriors (SL
 2002; the training priors are the true-value shares of the training labels' rates; no
 interval). Figures: mean absolute error of the counts of each source value (favor, against,
 neutral) per party and cell, the ratio to CC's, and how often the 90% interval holds the true
-count (±0.5, counts being whole).
+count (±0.5, counts being whole; CC's and PCC's intervals are the bootstrap `trends` gives them,
+the cell's rows resampled).
 
 - gold CV: our gold set's 5 cross-validation folds grouped by article; each fold is a sample,
   its rates come from the out-of-fold predictions of the other folds;
@@ -78,6 +79,40 @@ class Tally:
                 f"  {method:9} {source:26} {np.mean(errors):6.3f} {np.mean(errors) / base:5.2f}"
                 f" {shown}"
             )
+
+    def ratios(self) -> dict[str, list[tuple[float, float | None]]]:
+        """Per estimator, (MAE ÷ CC's, coverage or None) of each source of rates."""
+        base = np.mean(self.errors[("cc", "-")])
+        out = {}
+        for (method, source), errors in self.errors.items():
+            covered = self.covered[(method, source)]
+            coverage = float(np.mean(covered)) if covered else None
+            out.setdefault(method, []).append((float(np.mean(errors) / base), coverage))
+        return out
+
+
+def choose_default(tallies: list[Tally]) -> str:
+    """`quantify.choose_method` on every row of the tallies, its figures printed."""
+    from mauqif.model.quantify import MIN_COVERAGE, choose_method
+
+    figures: dict[str, list[tuple[float, float | None]]] = {}
+    for tally in tallies:
+        for method, pairs in tally.ratios().items():
+            figures.setdefault(method, []).extend(pairs)
+    print(f"\nthe default by the evidence (intervals covering >= {MIN_COVERAGE:.0%} of cells in")
+    print("every row, then the lowest mean error ÷ CC's):")
+    for method, pairs in figures.items():
+        ratios = [r for r, _ in pairs]
+        coverages = [c for _, c in pairs]
+        worst = None if None in coverages else min(coverages)
+        shown = "no interval" if worst is None else f"worst coverage {worst:.2f}"
+        print(
+            f"  {method:5} ÷ CC {min(ratios):.2f}–{max(ratios):.2f} (mean {np.mean(ratios):.2f}),"
+            f" {shown}{'' if worst is not None and worst >= MIN_COVERAGE else ' -> not eligible'}"
+        )
+    chosen = choose_method(figures)
+    print(f"  chosen: {chosen}")
+    return chosen
 
 
 def _quantify(tally, key_source, rates, proba_cells, truth, columns, seed, em=True):
@@ -179,8 +214,18 @@ def main() -> None:
     schema = load_schema()
     model = load_model(_model_dir(), schema)
     print(f"model {model.version}; counts of favor/against/neutral per party and cell")
-    gold_folds(schema).print("gold CV: 5 folds grouped by article, each fold a sample")
-    real_pages(schema, model, "half").print(
-        f"real pages: each held-out half a sample ({REPEATS} random splits by page)"
-    )
-    real_pages(schema, model, "page").print("real pages: each page of the held-out half a sample")
+    tallies = [
+        (gold_folds(schema), "gold CV: 5 folds grouped by article, each fold a sample"),
+        (
+            real_pages(schema, model, "half"),
+            f"real pages: each held-out half a sample ({REPEATS} random splits by page)",
+        ),
+        (real_pages(schema, model, "page"), "real pages: each page of the held-out half a sample"),
+    ]
+    for tally, title in tallies:
+        tally.print(title)
+    chosen = choose_default([tally for tally, _ in tallies])
+    from mauqif.model.quantify import DEFAULT_METHOD
+
+    print(f"  `mauqif trends` defaults to: {DEFAULT_METHOD}" + ("" if chosen == DEFAULT_METHOD
+          else f" (the evidence says {chosen}: change DEFAULT_METHOD)"))  # fmt: skip

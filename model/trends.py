@@ -1,5 +1,7 @@
 """Trends: each party's stance shares (and the sentiment shares) by period and group, from
-`mauqif predict` outputs, corrected for the model's error rates, with bootstrap intervals.
+`mauqif predict` outputs, with bootstrap intervals: the model's labels counted (the default,
+`quantify.DEFAULT_METHOD`, chosen by `python -m bench quantify`) or corrected for its error
+rates (`method` acc or pacc).
 
     from mauqif.model.trends import compute_trends
     result = compute_trends(["predictions/"], rates, by="month", group="outlet")
@@ -29,7 +31,7 @@ import pandas as pd
 
 from mauqif.annotate.exceptions import InputError, MauqifError, raise_input_error
 
-from .quantify import METHODS, Rates, bootstrap_cells, point_cells
+from .quantify import DEFAULT_METHOD, METHODS, NEEDS_RATES, Rates, bootstrap_cells, point_cells
 
 PERIODS = ("month", "week", "day")
 BATCH_ROWS = 262_144
@@ -420,7 +422,7 @@ def compute_trends(
     by: str = "month",
     group: str | None = None,
     *,
-    method: str = "pacc",
+    method: str = DEFAULT_METHOD,
     not_source: str = "none",
     draws: int = 400,
     level: float = 0.9,
@@ -444,7 +446,7 @@ def compute_trends(
     used = {}
     for question, values in questions.items():
         question_rates = rates.get(question)
-        if method in ("acc", "pacc"):
+        if method in NEEDS_RATES:
             if question_rates is None:
                 raise TrendsError(f"the model's error rates have nothing for {question!r}")
             question_rates = _aligned(question_rates, values, question)

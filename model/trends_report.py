@@ -90,9 +90,19 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
             + ". "
         )
     parts.append(
-        "Counts are the model's labels corrected for its error rates; intervals are 90% "
-        "bootstrap intervals (rows and rates resampled). "
-        f"Model: {esc(', '.join(result.model_versions) or 'unknown')}.</p>"
+        (
+            "Counts are the model's labels corrected for its error rates; intervals are 90% "
+            "bootstrap intervals (rows and rates resampled). "
+            if result.rates
+            else (
+                "Counts are the model's labels"
+                if result.method == "cc"
+                else "Counts are the sums of the model's posteriors"
+            )
+            + ", not corrected for its errors; intervals are 90% bootstrap intervals (rows "
+            "resampled). "
+        )
+        + f"Model: {esc(', '.join(result.model_versions) or 'unknown')}.</p>"
     )
     overall = result.overall if result.overall is not None else result.table
     for question in overall["question"].unique() if len(overall) else []:

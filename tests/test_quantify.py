@@ -5,10 +5,13 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
+from mauqif.model.exceptions import ModelError
 from mauqif.model.quantify import (
+    DEFAULT_METHOD,
     Rates,
     adjust,
     bootstrap_cells,
+    choose_method,
     interval,
     point,
     rates_from,
@@ -149,3 +152,30 @@ def test_the_adjustment_agrees_with_quapy():
             # Both minimise the same loss on the simplex; ours exactly, QuaPy's by SLSQP.
             assert ((m @ ours - q) ** 2).sum() <= ((m @ theirs - q) ** 2).sum() + 1e-9
             np.testing.assert_allclose(ours, theirs, atol=2e-3)
+
+
+# `python -m bench quantify`, 2026-12-07: per estimator and benchmark row (gold CV; real/ halves
+# with the manifest's rates, with the other half's; real/ pages, the same), its error ÷ CC's and
+# how often its 90% interval held the true count. EM has no interval.
+MEASURED = {
+    "cc": [(1.00, 0.92), (1.00, 0.93), (1.00, 0.97)],
+    "pcc": [(1.42, 0.85), (1.16, 0.78), (1.46, 0.95)],
+    "acc": [(1.58, 0.95), (1.46, 0.89), (1.46, 0.90), (1.31, 0.97), (1.30, 0.97)],
+    "pacc": [(1.36, 0.98), (1.34, 0.91), (1.40, 0.95), (1.21, 0.97), (1.41, 0.98)],
+    "em": [(1.91, None), (1.45, None), (1.96, None)],
+}
+
+
+def test_the_default_estimator_is_the_one_the_benchmark_chose():
+    # Change DEFAULT_METHOD only with a new benchmark run whose figures replace MEASURED.
+    assert choose_method(MEASURED) == DEFAULT_METHOD == "cc"
+
+
+def test_the_choice_needs_intervals_that_cover_the_truth():
+    # PCC with less error than CC would still not be chosen: its intervals miss too often.
+    cheaper_pcc = {**MEASURED, "pcc": [(0.9, 0.85), (0.9, 0.78), (0.9, 0.95)]}
+    assert choose_method(cheaper_pcc) == "cc"
+    assert choose_method(cheaper_pcc, min_coverage=0.75) == "pcc"
+    assert choose_method({**MEASURED, "em": [(0.5, None)]}) == "cc"  # no interval, no choice
+    with pytest.raises(ModelError, match="no estimator's intervals cover 99% of cells"):
+        choose_method(MEASURED, min_coverage=0.99)

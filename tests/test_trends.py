@@ -14,9 +14,11 @@ from trendsdata import models_with_and_without_rates, prediction_rows, write_fla
 from mauqif.annotate.labels import aggregate, labels_table
 from mauqif.annotate.schema import load_schema
 from mauqif.cli import cli
+from mauqif.cli import trends as trends_cli
 from mauqif.model.evaluate import grouped_folds
 from mauqif.model.model import make_dataset
 from mauqif.model.pipeline import ModelConfig, make_pipelines
+from mauqif.model.quantify import DEFAULT_METHOD, METHODS, NEEDS_RATES
 from mauqif.model.rates import CV_SOURCE, LAB_CV_SOURCE, cv_rates, model_rates
 from mauqif.model.trends import compute_trends
 from mauqif.model.trends_report import render_trends
@@ -67,7 +69,7 @@ def test_trends_by_month_and_outlet_count_every_row(model_and_dirs, tmp_path):
     rows = prediction_rows(model)
     path = write_flat(model, rows, tmp_path / "p.parquet")
     rates, _, _ = model_rates(model_dir)
-    result = compute_trends([path], rates, "month", "outlet", draws=100)
+    result = compute_trends([path], rates, "month", "outlet", method="pacc", draws=100)
     undated = sum(r["published"] is None for r in rows)
     assert undated > 0 and result.rows == len(rows) and result.undated == undated
     table = result.table
@@ -97,7 +99,7 @@ def test_cli_writes_report_and_csv(model_and_dirs, tmp_path):
     result = CliRunner().invoke(
         cli,
         ["trends", str(path), "--model", str(model_dir), "--group", "outlet", "--report",
-         str(report), "--csv", str(csv), "--no-progress"],
+         str(report), "--csv", str(csv), "--method", "pacc", "--no-progress"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     undated = sum(r["published"] is None for r in rows)
@@ -107,14 +109,41 @@ def test_cli_writes_report_and_csv(model_and_dirs, tmp_path):
     rates, _, _ = model_rates(model_dir)
     named = ", ".join(f"{q} {rates[q].n}" for q in [*model.schema.party_ids, "sentiment"])
     assert f"cross-validation on the training labels ({named})" in page
+    assert "Counts are the model's labels corrected for its error rates" in page
     table = pd.read_csv(csv)
     assert {"question", "period", "group", "value", "count", "count_low", "share"} <= set(table)
 
 
-def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path):
+def test_the_cli_defaults_to_the_estimator_the_benchmark_chose(model_and_dirs, tmp_path):
+    # tests/test_quantify.py ties DEFAULT_METHOD to the benchmark's figures; the CLI writes
+    # it out (not to import scikit-learn for every command), so the two must agree.
+    assert (trends_cli.DEFAULT_METHOD, trends_cli.METHODS) == (DEFAULT_METHOD, METHODS)
+    option = next(p for p in trends_cli.trends.params if p.name == "method")
+    assert option.default == DEFAULT_METHOD and tuple(option.type.choices) == METHODS
+    model, model_dir, _ = model_and_dirs
+    rows = prediction_rows(model)
+    path = write_flat(model, rows, tmp_path / "p.parquet")
+    report, csv = tmp_path / "trends.html", tmp_path / "trends.csv"
+    args = ["trends", str(path), "--model", str(model_dir), "--no-progress"]
+    result = CliRunner().invoke(cli, [*args, "--report", str(report), "--csv", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert f"without a date; estimator {DEFAULT_METHOD}\n" in result.output
+    table = pd.read_csv(csv)
+    # Raw counts: the estimated count is the counted one, and no rates are named.
+    np.testing.assert_allclose(table["count"], table["counted"], atol=1e-3)
+    page = report.read_text("utf-8")
+    assert "Error rates (per question" not in page
+    assert "Counts are the model's labels, not corrected for its errors" in page
+    noted = CliRunner().invoke(cli, [*args, "--rates-from", str(path)])
+    assert "note: --rates-from changes nothing with --method cc; use acc or pacc" in noted.output
+
+
+@pytest.mark.parametrize("method", NEEDS_RATES)
+def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path, method):
     model, _, without = model_and_dirs
     path = write_flat(model, prediction_rows(model, 20), tmp_path / "p.parquet")
-    result = CliRunner().invoke(cli, ["trends", str(path), "--model", str(without)])
+    args = ["trends", str(path), "--model", str(without), "--method", method]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     assert "stores no cross-validated error rates" in result.output
     assert "retrain it with this mauqif (`mauqif train`)" in result.output
@@ -126,12 +155,13 @@ def test_raw_counts_need_no_error_rates(model_and_dirs, tmp_path):
     for row in rows:  # predicted by the model without rates
         row["model_version"] = json.loads((without / "manifest.json").read_text())["version"]
     path = write_flat(model, rows, tmp_path / "p.parquet")
-    refused = CliRunner().invoke(cli, ["trends", str(path), "--model", str(without)])
+    args = ["trends", str(path), "--model", str(without), "--no-progress"]
+    refused = CliRunner().invoke(cli, [*args, "--method", "pacc"])
     assert refused.exit_code == 1 and "stores no cross-validated error rates" in refused.output
-    args = ["trends", str(path), "--model", str(without), "--method", "cc", "--no-progress"]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    assert "estimator cc" in result.output
+    for method in ([], ["--method", "cc"], ["--method", "pcc"]):  # the default is cc
+        result = CliRunner().invoke(cli, [*args, *method])
+        assert result.exit_code == 0, result.output
+        assert f"estimator {(method or ['', 'cc'])[1]}\n" in result.output
 
 
 def test_the_report_links_only_web_addresses(model_and_dirs, tmp_path):

@@ -1,5 +1,5 @@
-"""Command: trends (stance and sentiment shares by period and group, corrected for the model's
-error rates; a thin wrapper over `mauqif.model.trends`)."""
+"""Command: trends (stance and sentiment shares by period and group, counted or corrected for the
+model's error rates; a thin wrapper over `mauqif.model.trends`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from pathlib import Path
 import click
 
 from mauqif.cli.common import SkipReport, schema_option
+
+# quantify.METHODS and DEFAULT_METHOD, written out: importing mauqif.model here would load
+# scikit-learn for every command (0.4 s -> 1.8 s); tests/test_trends.py checks they agree.
+METHODS = ("cc", "pcc", "acc", "pacc")
+DEFAULT_METHOD = "cc"
 
 
 @click.command()
@@ -58,10 +63,12 @@ from mauqif.cli.common import SkipReport, schema_option
 )
 @click.option(
     "--method",
-    type=click.Choice(["pacc", "acc", "cc", "pcc"]),
-    default="pacc",
+    type=click.Choice(METHODS),
+    default=DEFAULT_METHOD,
     show_default=True,
-    help="pacc/acc: adjusted for the error rates (probabilistic / by labels); cc: raw counts.",
+    help="cc: count the model's labels (closest to the truth in `python -m bench quantify`); "
+    "pcc: sum its posteriors; acc/pacc: adjust for its error rates (by labels / probabilistic), "
+    "1.2-1.6 times cc's error there.",
 )
 @click.option(
     "--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr."
@@ -84,13 +91,16 @@ def trends(
     PREDICTIONS are outputs of `mauqif predict`: Parquet or CSV files (flat columns), JSONL,
     or the directory a `--dask` run wrote. For each party, period and group: the sentences, the
     estimated number in which the party is a source, and each stance value's estimated count
-    and share, corrected for the model's error rates, with 90% bootstrap intervals. Rows
-    without a date are counted and reported. The rates come from the model's manifest
-    (cross-validation at training) or, with --rates-from, from your own labelled units.
+    and share, with 90% bootstrap intervals. Rows without a date are counted and reported.
+
+    By default the model's labels are counted (cc): on our labelled news that is closer to the
+    truth than any correction. --method acc or pacc corrects for the model's error rates, from
+    its manifest (cross-validation at training) or, with --rates-from, your own labelled units.
 
     Example:
 
         mauqif trends predictions.parquet --by month --group outlet --report trends.html
+        mauqif trends predictions.parquet --method pacc   # corrected for the error rates
     """
     from tqdm import tqdm
 
@@ -99,13 +109,14 @@ def trends(
     from mauqif.model import current_model_dir
     from mauqif.model.artifact import read_manifest, resolve_model_dir
     from mauqif.model.exceptions import ModelError
+    from mauqif.model.quantify import NEEDS_RATES
     from mauqif.model.rates import model_rates
     from mauqif.model.trends import compute_trends
     from mauqif.model.trends_report import render_trends
 
     schema = load_schema(schema_path)
     model_dir = model_path or current_model_dir()
-    if model_dir is None and method in ("acc", "pacc"):
+    if model_dir is None and method in NEEDS_RATES:
         raise click.ClickException(
             "no model: give the model that made the predictions with --model DIR "
             "(or --method cc for raw counts)"
@@ -116,10 +127,12 @@ def trends(
         try:
             rates, version, notes = model_rates(model_dir, rates_from, schema, report)
         except ModelError:
-            if method in ("acc", "pacc"):
+            if method in NEEDS_RATES:
                 raise
             # Raw counts need no error rates; the model's version is still checked.
             version = read_manifest(resolve_model_dir(model_dir)).get("version")
+    if rates_from and method not in NEEDS_RATES:
+        notes = [*notes, f"--rates-from changes nothing with --method {method}; use acc or pacc"]
     for note in notes:
         click.echo(f"note: {note}", err=True)
     with tqdm(unit=" rows", file=sys.stderr, desc="trends", disable=not progress) as bar:
@@ -175,6 +188,7 @@ def sample_trends(model, model_dir: Path, articles: Path, out_dir: Path) -> tupl
     columns) and write OUT/trends.html by month. Returns (the report, a one-line summary)."""
     from mauqif.annotate.tables import write_bytes_atomic, write_rows
     from mauqif.model.predict import flat_columns, flat_rows, flat_types, predict_articles
+    from mauqif.model.quantify import NEEDS_RATES
     from mauqif.model.rates import model_rates
     from mauqif.model.trends import compute_trends
     from mauqif.model.trends_report import render_trends
@@ -185,10 +199,12 @@ def sample_trends(model, model_dir: Path, articles: Path, out_dir: Path) -> tupl
     write_rows(rows, predictions, "parquet", flat_columns(model), flat_types(model))
     from mauqif.model.exceptions import ModelError
 
-    try:
-        rates, method = model_rates(model_dir, schema=model.schema)[0], "pacc"
-    except ModelError:  # a model trained before error rates were stored: raw counts
-        rates, method = {}, "cc"
+    rates, method = {}, DEFAULT_METHOD
+    if method in NEEDS_RATES:
+        try:
+            rates = model_rates(model_dir, schema=model.schema)[0]
+        except ModelError:  # a model trained before error rates were stored: raw counts
+            method = "cc"
     result = compute_trends(
         [predictions], rates, "month", method=method, not_source=model.schema.not_source
     )
