@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -28,6 +29,7 @@ from .browser import logged_in_page, wait_for
 from .test_team import press_answers, selected
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mauqif(*args: str):
@@ -292,6 +294,20 @@ def test_round_the_door_a_changed_answer_is_reported_naming_who_and_moves_no_fig
     assert listed.exit_code == 0, listed.output
     rows = {x.split()[0]: x.split() for x in listed.output.splitlines() if "@" in x.split()[0]}
     assert rows[a2_email][-1] == "2" and rows[a1_email][-1] == "0"
+
+    # train, on the pulled snapshot (and the sample gold, for enough articles to fold), says the
+    # same before it learns anything.
+    trained = CliRunner().invoke(
+        cli,
+        ["train", "--data", str(ROOT / "exports" / "gold"),
+         "--data", str(tmp_path / "exports" / "snapshots"), "--models",
+         str(tmp_path / "models"), "--folds", "2", "--no-learning-curve", "--promote", "never"],
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert f"{a2_email} changed 2 ({victim}, {forged_id})" in trained.stderr
+    assert "1 counted as their author answered them (the record has it), 1 left out" in (
+        trained.stderr
+    )
 
     # What train reads (the snapshot): a1's own answer in place of the rewritten one, the forged
     # one left out of the majority (a1 favor, a2 against: a tie, not "against" by 2 to 1).

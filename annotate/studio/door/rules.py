@@ -22,8 +22,8 @@ organisation settings, deleting anything, data-manager actions other than `next_
 webhooks, the ML backends' settings. A lead is let through everywhere.
 
 A URI the rules cannot read unambiguously (percent-escapes, `..`, `//`, `;`, a backslash or a
-`#` in the path, a target that does not start with a single `/`) is refused, so that what is checked is what Label Studio routes. Only the path and the method are
-seen here: the body is not (nginx's auth sub-request has none), so an annotation created through
+`#`, a target that does not start with `/`) is refused, so that what is checked is what Label
+Studio routes. Only the path, the query and the method are seen here: the body is not (nginx's auth sub-request has none), so an annotation created through
 the door in another member's name is caught by `tampering.py`, not refused here.
 """
 
@@ -142,7 +142,7 @@ def decide(method: str, uri: str, logged_in: bool, lead: bool) -> Decision:
     method = method.upper()
     path, query = path_of(uri)
     if path is None:
-        return Decision("deny", "a path with escapes, '..', '//' or ';' is not let through")
+        return Decision("deny", "a path with escapes, '..', '//', ';' or '#' is not let through")
     if public(method, uri):
         return Decision("allow", "public")
     if not logged_in:
