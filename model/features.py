@@ -331,6 +331,14 @@ POSITIVE = (
     "خوشگوار",
     "فتح",
     "ناقابل",
+    # agreement, progress and friendly gestures (GUIDELINES: friendship, success)
+    "اتفاق",
+    "بہتر",
+    "بہتری",
+    "مستحکم",
+    "رفت",
+    "مصافحہ",
+    "ملایا",
 )
 NEGATIVE = (
     "جنگ",
@@ -380,6 +388,10 @@ NEGATIVE = (
     "بداعتمادی",
     "نقصانات",
     "جارحیت",
+    "خطرات",
+    "شدت",
+    "گرفتار",
+    "گرفتاری",
 )
 
 # GUIDELINES, sentiment: "Troops or arms sent, deployed or counted are `neutral` even when the
@@ -395,6 +407,12 @@ TRANSFER_WORDS = (
     "بھیجے", "بھیجا", "بھیجی", "بھیجنے", "بھیجیں", "بھیج", "بھیجا", "فراہمی", "فراہم",
     "منتقلی", "منتقل", "ترسیل", "دیے", "دیئے", "خریدنے", "خرید", "خریدے", "تعینات",
     "تعیناتی", "سپلائی", "پہنچائے", "روانہ", "مدد",
+)  # fmt: skip
+# Arms fired or tested (a missile test, shells fired, a depot hit) are an attack or a threat, not
+# a transfer (GUIDELINES, sentiment: war, attack, threat are `negative`).
+USE_WORDS = (
+    "تجربہ", "تجربے", "تجربات", "داغا", "داغے", "داغی", "داغنے", "فائر", "برسائیں", "برسائے",
+    "برسانے", "نشانہ", "استعمال",
 )  # fmt: skip
 WAR_WORDS = ("جنگ", "جنگی", "خلاف", "لڑنے", "لڑ", "لڑائی", "لڑتے", "محاذ", "حملوں", "حملے")
 _DIGIT = re.compile(r"\d")
@@ -420,7 +438,7 @@ _POSITIVE, _NEGATIVE, _PRONOUN, _PHRASE_START, _IMPERSONAL, _QUOTE = (1 << i for
 _CLAIM, _EXPECTED, _REPORT_NOUN, _REJECT, _QUESTION, _COMMENT, _CONGRATULATE, _TAIL = (
     1 << i for i in range(13, 21)
 )
-_ARMS, _TRANSFER, _WAR = (1 << i for i in range(21, 24))
+_ARMS, _TRANSFER, _WAR, _USE = (1 << i for i in range(21, 25))
 
 
 @cache
@@ -452,6 +470,7 @@ def _word_kinds() -> dict[str, int]:
         _ARMS: _lexicon(ARMS_WORDS),
         _TRANSFER: _lexicon(TRANSFER_WORDS),
         _WAR: _lexicon(WAR_WORDS),
+        _USE: _lexicon(USE_WORDS),
     }
     kinds: dict[str, int] = {}
     for bit, words in lists.items():
@@ -705,6 +724,24 @@ def sentence_frame(views_: Sequence[View]) -> pd.DataFrame:
     )
 
 
+NEGATIONS = ("نہیں", "نہ")
+NEGATION_REACH = 4  # words after a positive word in which a negation turns it
+
+
+def _negated_positives(tokens: Sequence[Token]) -> int:
+    """How many distinct positive words of `tokens` a negation follows within NEGATION_REACH."""
+    kinds, negations = _word_kinds(), _lexicon(NEGATIONS)
+    return len(
+        {
+            token
+            for i, token in enumerate(tokens)
+            if isinstance(token, str)
+            and kinds.get(token, 0) & (_POSITIVE | _SUPPORT)
+            and negations.intersection(tokens[i + 1 : i + 1 + NEGATION_REACH])
+        }
+    )
+
+
 def _sentiment_cues(v: View) -> str:
     kinds = 0
     for k in v.listed:
@@ -714,6 +751,13 @@ def _sentiment_cues(v: View) -> str:
     plain = transfer and not any(k & (_NEGATIVE | _CONDEMN) and not k & _WAR for k in v.listed)
     positive = sum(bool(k & _POSITIVE) + bool(k & _SUPPORT) for k in v.listed)
     negative = 0 if plain else sum(bool(k & _NEGATIVE) + bool(k & _CONDEMN) for k in v.listed)
+    if positive and _lexicon(NEGATIONS).intersection(t for t in v.tokens if isinstance(t, str)):
+        # "قبول نہیں کر سکتا", "کوئی پیش رفت نہیں": a good word negated is a refusal or a failure.
+        negated = _negated_positives(v.tokens)
+        positive -= negated
+        negative += negated
+    used = bool(kinds & _ARMS and kinds & _USE) and not transfer
+    negative += used
     out = [f"pos{min(positive, 3)}", f"neg{min(negative, 3)}"]
     if positive > negative:
         out.append("more_pos")
@@ -725,6 +769,8 @@ def _sentiment_cues(v: View) -> str:
         out.append("figures")
     if transfer:
         out.append("transfer_plain" if plain else "transfer")
+    if used:
+        out.append("arms_used")
     if kinds & _QUOTE:
         out.append("quote")
     return " ".join(out)

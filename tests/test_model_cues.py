@@ -202,6 +202,27 @@ def test_arms_sent_in_a_war_are_a_transfer_and_a_judged_transfer_is_not_plain(fi
     assert "transfer" not in war and "transfer_plain" not in war and "neg0" not in war
 
 
+def test_arms_fired_or_tested_are_negative_but_arms_sent_are_not(finder):
+    # GUIDELINES, sentiment: an attack or a threat is negative, a transfer is neutral
+    tested = sentiment_cues_of("شمالی کوریا نے سمندر کی طرف دو میزائل داغے۔", finder)
+    sent = sentiment_cues_of("شمالی کوریا نے روس کو مزید میزائل بھیجے۔", finder)
+    assert "arms_used" in tested and "neg1" in tested and "more_neg" in tested
+    assert "arms_used" not in sent and "neg0" in sent
+
+
+def test_a_negated_good_word_counts_as_negative(finder):
+    # "cannot accept the plan", "no progress": a refusal or a failure, not a success
+    refused = sentiment_cues_of("جاپان اس منصوبے پر اتفاق نہیں کر سکتا۔", finder)
+    agreed = sentiment_cues_of("جاپان نے اس منصوبے پر اتفاق کیا۔", finder)
+    assert "pos0" in refused and "neg1" in refused and "more_neg" in refused
+    assert "pos1" in agreed and "neg0" in agreed and "more_pos" in agreed
+    # a negation further on belongs to another clause
+    far = sentiment_cues_of(
+        "دونوں ممالک نے اتفاق کیا اور کہا کہ کسی کو پریشان ہونے کی ضرورت نہیں۔", finder
+    )
+    assert "pos1" in far and "neg0" in far
+
+
 def test_a_pronoun_speaks_for_the_contexts_subject_when_nobody_spoke_there(finder):
     context = "جنوبی کوریا کے وزیر دفاع نے پارلیمان میں رپورٹ پیش کی۔"
     spoke = "جاپان نے کہا کہ شمالی کوریا نے مزید گولے بھیجے ہیں۔"
