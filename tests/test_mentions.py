@@ -39,6 +39,12 @@ def find(schema):
         ("سیول نے کہا۔", "south_korea", "سیول"),
         ("ٹوکیو نے کہا۔", "japan", "ٹوکیو"),
         ("جاپانی وزیر اعظم نے کہا۔", "japan", "جاپانی"),
+        # a party's officials by name alone, as a headline names them after a comma
+        ("یوکرین کی مدد جاری رہے گی، یون سک یول", "south_korea", "یون سک یول"),
+        ("شنزو آبے نے کہا۔", "japan", "شنزو آبے"),
+        ("تاکائچی نے کہا۔", "japan", "تاکائچی"),
+        ("دمتری میدویدیف نے کہا۔", "russia", "دمتری میدویدیف"),
+        ("طاس نیوز ایجنسی کے مطابق۔", "russia", "طاس"),
     ],
 )
 def test_aliases_and_spelling_variants_are_found(find, text, party, alias):
@@ -55,6 +61,7 @@ def test_aliases_and_spelling_variants_are_found(find, text, party, alias):
         "سول سوسائٹی نے احتجاج کیا۔",  # سول is "civil"
         "جون میں بارش ہوئی۔",  # جون is June
         "پاکستان نے ٹاس جیت کر بیٹنگ کا فیصلہ کیا۔",  # a cricket toss
+        "چاندی کے طاس میں پانی تھا۔",  # طاس is a bowl
         "روسو کے فلسفے پر بات ہوئی۔",  # Rousseau
         "روسیف برازیل کی صدر تھیں۔",  # Rousseff
         "ان کے پوتے نے کہا۔",  # پوت is not Putin
