@@ -44,16 +44,21 @@ def browser(tmp_path_factory):
             context.close()
 
 
+LOGIN_TIMEOUT_MS = 120_000
+
+
 def logged_in_page(browser, url: str, email: str, password: str):
     """A new page of `browser`, logged in to Label Studio at `url` (whoever was logged in before
     is logged out)."""
     browser.clear_cookies()
     page = browser.new_page()
-    page.goto(f"{url}/user/login/")
+    # Label Studio's first page loads are slow on a loaded 2-core machine (Playwright's 30 s
+    # default timed out there once): a login gets LOGIN_TIMEOUT_MS.
+    page.goto(f"{url}/user/login/", timeout=LOGIN_TIMEOUT_MS)
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url(lambda u: "/user/login" not in u)
+    page.wait_for_url(lambda u: "/user/login" not in u, timeout=LOGIN_TIMEOUT_MS)
     return page
 
 
