@@ -209,6 +209,16 @@ def test_the_door_keeps_an_annotator_to_their_own_work_and_lets_the_lead_do_ever
     assert "changed by someone other than their author" not in pulled.output
 
 
+def overlapped_project(admin, new_project, schema, units):
+    """A new project holding `units`, each task to be answered by two members, and its tasks
+    in id order."""
+    setup = new_project()
+    push(admin, setup.project_id, units, schema)
+    set_overlap(admin, setup.project_id, 2)
+    tasks = admin.request("GET", "/api/tasks", params={"project": setup.project_id}).json()
+    return setup, sorted(tasks["tasks"], key=lambda t: t["id"])
+
+
 def home_args(local_server) -> list[str]:
     return ["--home", str(local_server.local.home)]
 
@@ -216,13 +226,7 @@ def home_args(local_server) -> list[str]:
 def test_round_the_door_a_changed_answer_is_reported_naming_who_and_moves_no_figure(
     local_server, admin, members, browser, new_project, schema, units, tmp_path
 ):
-    setup = new_project()
-    push(admin, setup.project_id, units[4:10], schema)
-    set_overlap(admin, setup.project_id, 2)
-    tasks = sorted(
-        admin.request("GET", "/api/tasks", params={"project": setup.project_id}).json()["tasks"],
-        key=lambda t: t["id"],
-    )
+    setup, tasks = overlapped_project(admin, new_project, schema, units[4:10])
     (a1_id, a1_email, a1_password, a1_token) = members["a1"]
     (a2_id, a2_email, a2_password, a2_token) = members["a2"]
     plan = {
@@ -358,13 +362,7 @@ def test_through_the_door_the_stream_cannot_be_filtered_by_another_members_answe
 ):
     """Blind overlap is the stream's: a2 must not learn a1's answer by asking the stream for
     "the next task whose annotations contain 'against'" (a filter in the request body)."""
-    setup = new_project()
-    push(admin, setup.project_id, units[10:14], schema)
-    set_overlap(admin, setup.project_id, 2)
-    tasks = sorted(
-        admin.request("GET", "/api/tasks", params={"project": setup.project_id}).json()["tasks"],
-        key=lambda t: t["id"],
-    )
+    setup, tasks = overlapped_project(admin, new_project, schema, units[10:14])
     a1_token, (_, a2_email, a2_password, _) = members["a1"][3], members["a2"]
     # a1 answered only the third task, "against".
     connect(local_server.url, a1_token).sdk.annotations.create(
