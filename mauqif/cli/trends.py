@@ -103,6 +103,7 @@ def trends(
 
     Example:
 
+    \b
         mauqif trends predictions.parquet --by month --group outlet --report trends.html
         mauqif trends predictions.parquet --method pacc   # corrected for the error rates
         mauqif trends predictions.parquet --method ppi --rates-from lab_labels.jsonl
