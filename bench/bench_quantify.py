@@ -2,7 +2,9 @@
 value, against the truth, beside raw counting of the model's labels (CC).
 
 Estimators: CC (count the labels), PCC (sum the posteriors), ACC and PACC (adjusted for the
-error rates, `mauqif.model.quantify`), and EM re-weighting of the posteriors (SLD, Saerens et al.
+error rates, `mauqif.model.quantify`), PPI (the predicted labels' shares plus the rectifier, the
+labelled units' mean of true minus predicted indicators; `mauqif trends` offers it only with the
+lab's labels, the rows "lab's held-out half"), and EM re-weighting of the posteriors (SLD, Saerens et al.
 2002; the training priors are the true-value shares of the training labels' rates; no
 interval). Figures: mean absolute error of the counts of each source value (favor, against,
 neutral) per party and cell, the ratio to CC's, and how often the 90% interval holds the true
@@ -42,7 +44,7 @@ REAL = next(
     ROOT.parent / "shared" / "dev" / "real" / "gold.jsonl",
 )
 REPEATS = 10
-METHODS = ("cc", "pcc", "acc", "pacc")
+METHODS = ("cc", "pcc", "acc", "pacc", "ppi")
 
 
 def _model_dir() -> Path:
@@ -80,26 +82,33 @@ class Tally:
                 f" {shown}"
             )
 
-    def ratios(self) -> dict[str, list[tuple[float, float | None]]]:
-        """Per estimator, (MAE ÷ CC's, coverage or None) of each source of rates."""
+    def ratios(self, sources=None) -> dict[str, list[tuple[float, float | None]]]:
+        """Per estimator, (MAE ÷ CC's, coverage or None) of each source of rates (of `sources`
+        only, and the raw counts, when given)."""
         base = np.mean(self.errors[("cc", "-")])
         out = {}
         for (method, source), errors in self.errors.items():
+            if sources is not None and source not in ("-", *sources):
+                continue
             covered = self.covered[(method, source)]
             coverage = float(np.mean(covered)) if covered else None
             out.setdefault(method, []).append((float(np.mean(errors) / base), coverage))
         return out
 
 
-def choose_default(tallies: list[Tally]) -> str:
-    """`quantify.choose_method` on every row of the tallies, its figures printed."""
+LAB = "lab's held-out half"
+
+
+def choose_default(tallies: list[Tally], sources=None, title: str = "the default") -> str:
+    """`quantify.choose_method` on every row of the tallies (with rates from `sources` only,
+    when given), its figures printed."""
     from mauqif.model.quantify import MIN_COVERAGE, choose_method
 
     figures: dict[str, list[tuple[float, float | None]]] = {}
     for tally in tallies:
-        for method, pairs in tally.ratios().items():
+        for method, pairs in tally.ratios(sources).items():
             figures.setdefault(method, []).extend(pairs)
-    print(f"\nthe default by the evidence (intervals covering >= {MIN_COVERAGE:.0%} of cells in")
+    print(f"\n{title} by the evidence (intervals covering >= {MIN_COVERAGE:.0%} of cells in")
     print("every row, then the lowest mean error ÷ CC's):")
     for method, pairs in figures.items():
         ratios = [r for r, _ in pairs]
@@ -200,8 +209,7 @@ def real_pages(schema, model, cells: str) -> Tally:
                 _quantify(tally, "-", None, proba, truth, columns, seed)
                 _quantify(tally, "manifest (CV on our gold)", stored[party], proba, truth,
                           columns, seed)  # fmt: skip
-                _quantify(tally, "lab's held-out half", lab[party], proba, truth, columns, seed,
-                          em=False)  # fmt: skip
+                _quantify(tally, LAB, lab[party], proba, truth, columns, seed, em=False)
     return tally
 
 
@@ -225,6 +233,11 @@ def main() -> None:
     for tally, title in tallies:
         tally.print(title)
     chosen = choose_default([tally for tally, _ in tallies])
+    # Where the lab has labels of its own (`trends --rates-from`): the real pages' rows whose
+    # rates come from them, beside raw counting.
+    choose_default(
+        [tally for tally, _ in tallies[1:]], (LAB,), "with the lab's labels, the default"
+    )
     from mauqif.model.quantify import DEFAULT_METHOD
 
     print(f"  `mauqif trends` defaults to: {DEFAULT_METHOD}" + ("" if chosen == DEFAULT_METHOD

@@ -11,7 +11,12 @@ confuses each true value with each predicted one:
   simplex (least squares, exact, by trying every support; K is 3 or 4);
 - probabilistic adjusted (PACC): the same with mean posteriors, M[i, j] = E[p_j | true i];
 - `saerens_em` (SLD, Saerens et al. 2002): posteriors re-weighted to new priors until they agree;
-  it needs the rows' posteriors, not only sums, and is kept for the comparison in the benchmark.
+  it needs the rows' posteriors, not only sums, and is kept for the comparison in the benchmark;
+- prediction-powered (PPI, Angelopoulos et al. 2023; the difference estimator of survey
+  sampling): the cell's share of predicted labels plus the rectifier, the mean over the lab's
+  labelled units of (true indicator − predicted indicator). Additive, no matrix to invert; its
+  interval adds the rectifier's sampling spread (the labelled units resampled) to the cell's.
+  It needs labels the model itself was measured on (`--rates-from`), see `rectifier`.
 
 The rates M are estimated from labelled units the model did not train on (cross-validation on the
 training labels, or a held-out share of the lab's own annotations). With few labels per true
@@ -35,8 +40,9 @@ import numpy as np
 
 from .exceptions import ModelError
 
-METHODS = ("cc", "pcc", "acc", "pacc")
-NEEDS_RATES = ("acc", "pacc")
+METHODS = ("cc", "pcc", "acc", "pacc", "ppi")
+NEEDS_RATES = ("acc", "pacc", "ppi")
+NEEDS_LAB_LABELS = ("ppi",)  # rates measured by the model itself on the lab's labelled units
 # What `mauqif trends` uses unless told: chosen by `python -m bench quantify` (its last lines).
 # On our labelled news (README, "Trends: is the correction worth it?") raw counting is closest to
 # the truth and its intervals cover it (0.92-0.97 of cells); every adjusted estimate errs 1.2-1.6
@@ -152,6 +158,39 @@ def rates_from(
     return Rates(labels, counts, sums, source)
 
 
+# ---- prediction-powered: the rectifier ----------------------------------------------------
+
+
+def rectifier(counts: np.ndarray) -> np.ndarray:
+    """Mean over labelled units of (true indicator − predicted indicator) per value, from the
+    confusion counts (true × predicted): true shares minus predicted shares. Stacks of counts
+    (..., K, K) give (..., K).
+
+    It corrects a cell's predicted shares by the model's average error on the labelled units
+    (PPI with λ = 1). PPI++'s tuning weight λ < 1 is left out on purpose: it pulls the estimate
+    toward the labelled units' own shares, the right thing for one population's mean but not for
+    trends, whose cells (months, outlets) differ from the labelled set by design. The rectifier
+    is unbiased for a cell whose mix of true values is that of the labelled units; where the mix
+    differs, the residual bias is the difference in mix times the model's error rates (CC's bias
+    is the whole mix times them).
+
+    >>> rectifier(np.array([[8, 2], [0, 10]]))  # 2 of 20 true a's predicted b
+    array([ 0.1, -0.1])
+    """
+    counts = np.asarray(counts, dtype=float)
+    n = counts.sum(axis=(-2, -1))[..., None]
+    if np.any(n == 0):
+        raise ModelError("no labelled units: the prediction-powered estimate needs some")
+    return (counts.sum(axis=-1) - counts.sum(axis=-2)) / n
+
+
+def _onto_simplex(shares: np.ndarray) -> np.ndarray:
+    """Negative shares (a rectifier larger than a rare value's predicted share) set to 0 and
+    the rest scaled to sum to 1: a count cannot be below zero."""
+    clipped = np.clip(shares, 0, None)
+    return clipped / np.maximum(clipped.sum(axis=-1, keepdims=True), 1e-12)
+
+
 # ---- the adjustment -----------------------------------------------------------------------
 
 
@@ -195,6 +234,7 @@ def adjust(q: np.ndarray, m: np.ndarray) -> np.ndarray:
 
 
 CELLS_AT_ONCE = 128  # cells adjusted together (memory: cells × draws × K × K)
+HARD = ("cc", "acc", "ppi")  # the estimators that start from the predicted labels' shares
 
 
 def point_cells(n, hard, soft, rates: Rates | None, method: str) -> np.ndarray:
@@ -204,11 +244,13 @@ def point_cells(n, hard, soft, rates: Rates | None, method: str) -> np.ndarray:
         raise ModelError(f"unknown estimator {method!r}; use one of {', '.join(METHODS)}")
     n = np.asarray(n, dtype=float)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = (np.asarray(hard, float) if method in ("cc", "acc") else np.asarray(soft, float)) / n
+        q = (np.asarray(hard, float) if method in HARD else np.asarray(soft, float)) / n
     if method in ("cc", "pcc"):
         return q
     if rates is None:
         raise ModelError(f"the {method} estimator needs the model's error rates")
+    if method == "ppi":
+        return _onto_simplex(q + rectifier(rates.counts))
     return adjust(np.nan_to_num(q, nan=1 / q.shape[1]), rates.matrix(method == "pacc"))
 
 
@@ -218,7 +260,9 @@ def bootstrap_cells(
     """Bootstrap replicates of each cell's shares, (cells × draws × K). Each replicate resamples
     the cell's rows (their predicted labels, multinomially; the posteriors' mean moves with them)
     and, for the adjusted estimators, the rates (Dirichlet per true value), so the interval
-    reflects how few labels M rests on as well as how few rows the cell has."""
+    reflects how few labels M rests on as well as how few rows the cell has. For `ppi` the
+    labelled units are resampled (multinomially over the confusion counts, the nonparametric
+    bootstrap of the rectifier), once per draw for all cells: the cells share one rectifier."""
     rng = np.random.default_rng(seed)
     n = np.asarray(n, dtype=np.int64)
     hard = np.asarray(hard, dtype=float)
@@ -226,6 +270,14 @@ def bootstrap_cells(
     cells, k = hard.shape
     out = np.empty((cells, draws, k))
     probabilistic = method in ("pcc", "pacc")
+    rectifiers = None
+    if method == "ppi":
+        if rates is None:
+            raise ModelError("the ppi estimator needs the lab's labelled units (--rates-from)")
+        rectifier(rates.counts)  # no labelled units: ModelError
+        labelled = rates.counts.ravel()
+        resampled_counts = rng.multinomial(int(labelled.sum()), labelled / labelled.sum(), draws)
+        rectifiers = rectifier(resampled_counts.reshape(draws, k, k))  # (draws, K)
     for start in range(0, cells, CELLS_AT_ONCE):
         part = slice(start, min(cells, start + CELLS_AT_ONCE))
         size = np.maximum(n[part], 1)
@@ -243,6 +295,9 @@ def bootstrap_cells(
             q = resampled
         if method in ("cc", "pcc"):
             out[part] = q
+            continue
+        if rectifiers is not None:
+            out[part] = _onto_simplex(q + rectifiers[None])
             continue
         if rates is None:
             raise ModelError(f"the {method} estimator needs the model's error rates")

@@ -146,17 +146,27 @@ def manifest_rates(manifest: dict, where: str | Path = "the model") -> dict[str,
 
 
 def model_rates(
-    model_dir: str | Path, rates_from=None, schema=None, on_skip=None
+    model_dir: str | Path, rates_from=None, schema=None, on_skip=None, lab_only: bool = False
 ) -> tuple[dict[str, Rates], str, list[str]]:
     """(rates per question, the model's version, notes) for `trends`: the manifest's
     cross-validated rates, or, given labelled files `rates_from` (the lab's own annotations the
     model did not train on), the rates measured on them when they hold at least
-    `MIN_LAB_LABELS` units (else the manifest's, and a note says why)."""
+    `MIN_LAB_LABELS` units (else the manifest's, and a note says why).
+
+    `lab_only` (the `ppi` estimator, whose rectifier must be the error of this very model on
+    the lab's units, not of cross-validation's fold models on other text): only rates measured
+    on `rates_from`, and a `ModelError` saying what to give when there are none or too few."""
     from .artifact import load_model, read_manifest, resolve_model_dir
 
     directory = resolve_model_dir(model_dir)
     manifest = read_manifest(directory)
-    stored = manifest_rates(manifest, directory)
+    if lab_only and not rates_from:
+        raise ModelError(
+            "the ppi estimator corrects the model's labels by its mean error on the lab's own "
+            f"labelled units: give at least {MIN_LAB_LABELS} that the model did not train on "
+            "with --rates-from (exports or label rows), or use --method cc"
+        )
+    stored = {} if lab_only else manifest_rates(manifest, directory)
     if not rates_from:
         return stored, manifest["version"], []
     from mauqif.annotate.exceptions import raise_input_error
@@ -168,9 +178,15 @@ def model_rates(
     trained = set(model.trained_on)
     held_out = labelled[~labelled["sentence_id"].astype(str).isin(trained)] if trained else labelled
     if len(held_out) < MIN_LAB_LABELS:
-        notes.append(
+        few = (
             f"{len(held_out)} labelled units the model did not train on are fewer than "
-            f"{MIN_LAB_LABELS}: the cross-validated rates of the manifest are used"
+            f"{MIN_LAB_LABELS}"
         )
+        if lab_only:
+            raise ModelError(
+                f"{few}: too few for the ppi estimator's correction; label more of the lab's "
+                "tasks (or give more files with --rates-from), or use --method cc"
+            )
+        notes.append(f"{few}: the cross-validated rates of the manifest are used")
         return stored, manifest["version"], notes
     return labelled_rates(model, held_out), manifest["version"], notes

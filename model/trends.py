@@ -1,7 +1,8 @@
 """Trends: each party's stance shares (and the sentiment shares) by period and group, from
 `mauqif predict` outputs, with bootstrap intervals: the model's labels counted (the default,
-`quantify.DEFAULT_METHOD`, chosen by `python -m bench quantify`) or corrected for its error
-rates (`method` acc or pacc).
+`quantify.DEFAULT_METHOD`, chosen by `python -m bench quantify`), corrected for its error
+rates (`method` acc or pacc), or corrected by its mean error on the lab's labelled units
+(`method` ppi, prediction-powered).
 
     from mauqif.model.trends import compute_trends
     result = compute_trends(["predictions/"], rates, by="month", group="outlet")
@@ -450,6 +451,11 @@ def compute_trends(
             if question_rates is None:
                 raise TrendsError(f"the model's error rates have nothing for {question!r}")
             question_rates = _aligned(question_rates, values, question)
+            if method == "ppi" and question_rates.n == 0:
+                raise TrendsError(
+                    f"no labelled unit of {question!r} to correct its counts with (ppi): "
+                    "give labelled units of it, or use --method cc"
+                )
             used[question] = {"source": question_rates.source, "labels": question_rates.n}
         args = (question, values, question_rates, method, not_source, draws, level)
         if len(dated):

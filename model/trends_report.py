@@ -91,7 +91,11 @@ def render_trends(result: TrendsResult, title: str = "Stance trends") -> str:
         )
     parts.append(
         (
-            "Counts are the model's labels corrected for its error rates; intervals are 90% "
+            "Counts are the model's labels plus its mean error on the lab's labelled units "
+            "(prediction-powered); intervals are 90% bootstrap intervals (the cell's rows and "
+            "the labelled units resampled). "
+            if result.method == "ppi"
+            else "Counts are the model's labels corrected for its error rates; intervals are 90% "
             "bootstrap intervals (rows and rates resampled). "
             if result.rates
             else (

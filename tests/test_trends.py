@@ -18,8 +18,17 @@ from mauqif.cli import trends as trends_cli
 from mauqif.model.evaluate import grouped_folds
 from mauqif.model.model import make_dataset
 from mauqif.model.pipeline import ModelConfig, make_pipelines
-from mauqif.model.quantify import DEFAULT_METHOD, METHODS, NEEDS_RATES
-from mauqif.model.rates import CV_SOURCE, LAB_CV_SOURCE, cv_rates, model_rates
+from mauqif.model.quantify import DEFAULT_METHOD, METHODS, rectifier
+from mauqif.model.rates import (
+    CV_SOURCE,
+    LAB_CV_SOURCE,
+    LAB_SOURCE,
+    MIN_LAB_LABELS,
+    cv_rates,
+    labelled_rates,
+    model_rates,
+)
+from mauqif.model.scoring import read_labelled
 from mauqif.model.trends import compute_trends
 from mauqif.model.trends_report import render_trends
 
@@ -135,10 +144,74 @@ def test_the_cli_defaults_to_the_estimator_the_benchmark_chose(model_and_dirs, t
     assert "Error rates (per question" not in page
     assert "Counts are the model's labels, not corrected for its errors" in page
     noted = CliRunner().invoke(cli, [*args, "--rates-from", str(path)])
-    assert "note: --rates-from changes nothing with --method cc; use acc or pacc" in noted.output
+    assert (
+        "note: --rates-from changes nothing with --method cc; use acc, pacc or ppi" in noted.output
+    )
 
 
-@pytest.mark.parametrize("method", NEEDS_RATES)
+def lab_labels(path, tasks=None):
+    """Label Studio tasks of other articles than the model's training ones (the lab's own)."""
+    tasks = labelled_tasks(1) if tasks is None else tasks
+    for task in tasks:
+        task["data"]["article_id"] = "lab-" + task["data"]["article_id"]
+        task["data"]["sentence_id"] = "lab-" + task["data"]["sentence_id"]
+    path.write_text(json.dumps(tasks), "utf-8")
+    return path
+
+
+def test_ppi_corrects_the_counts_by_the_models_error_on_the_labs_labels(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    path = write_flat(model, prediction_rows(model), tmp_path / "p.parquet")
+    labels = lab_labels(tmp_path / "lab.json")
+    csv, report = tmp_path / "trends.csv", tmp_path / "trends.html"
+    args = ["trends", str(path), "--model", str(model_dir), "--no-progress", "--method", "ppi"]
+    result = CliRunner().invoke(
+        cli, [*args, "--rates-from", str(labels), "--csv", str(csv), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "without a date; estimator ppi\n" in result.output
+    table, _, _ = read_labelled([labels], model.schema)
+    rates = labelled_rates(model, table)
+    assert f"rates russia: {LAB_SOURCE}, {len(table)} labels" in result.output
+    assert "plus its mean error on the lab's labelled units" in report.read_text("utf-8")
+    # Each cell's count is its counted labels plus the cell's size times the rectifier; where
+    # that is below zero, 0, the others scaled to keep the cell's size.
+    out = pd.read_csv(csv)
+    for (question, _, _), cell in out.groupby(["question", "period", "group"]):
+        labels = list(rates[question].labels)
+        n = cell["sentences"].iloc[0]
+        counted = cell.set_index("value")["counted"].reindex(labels)
+        counted = counted.fillna(n - counted.sum())  # the not-a-source value, not in the table
+        corrected = np.clip(counted.to_numpy() + n * rectifier(rates[question].counts), 0, None)
+        expected = pd.Series(n * corrected / corrected.sum(), index=labels)
+        np.testing.assert_allclose(
+            cell["count"], expected[cell["value"]].to_numpy(), rtol=1e-3, atol=1e-3
+        )
+    assert (out["count"] != out["counted"]).any()  # the correction is not nothing
+
+
+def test_ppi_refuses_to_run_without_enough_labels_of_the_lab(model_and_dirs, tmp_path):
+    model, model_dir, _ = model_and_dirs
+    path = write_flat(model, prediction_rows(model, 20), tmp_path / "p.parquet")
+    args = ["trends", str(path), "--model", str(model_dir), "--method", "ppi"]
+    missing = CliRunner().invoke(cli, args)
+    assert missing.exit_code == 1
+    assert (
+        "Error: the ppi estimator corrects the model's labels by its mean error on the lab's own "
+        f"labelled units: give at least {MIN_LAB_LABELS} that the model did not train on with "
+        "--rates-from (exports or label rows), or use --method cc\n"
+    ) in missing.output
+    few = lab_labels(tmp_path / "few.json", labelled_tasks(1)[:40])
+    too_few = CliRunner().invoke(cli, [*args, "--rates-from", str(few)])
+    assert too_few.exit_code == 1
+    assert (
+        f"Error: 40 labelled units the model did not train on are fewer than {MIN_LAB_LABELS}: "
+        "too few for the ppi estimator's correction; label more of the lab's tasks (or give "
+        "more files with --rates-from), or use --method cc\n"
+    ) in too_few.output
+
+
+@pytest.mark.parametrize("method", ["acc", "pacc"])
 def test_trends_refuse_a_model_without_error_rates(model_and_dirs, tmp_path, method):
     model, _, without = model_and_dirs
     path = write_flat(model, prediction_rows(model, 20), tmp_path / "p.parquet")

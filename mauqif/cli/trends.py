@@ -12,7 +12,7 @@ from mauqif.cli.common import SkipReport, schema_option
 
 # quantify.METHODS and DEFAULT_METHOD, written out: importing mauqif.model here would load
 # scikit-learn for every command (0.4 s -> 1.8 s); tests/test_trends.py checks they agree.
-METHODS = ("cc", "pcc", "acc", "pacc")
+METHODS = ("cc", "pcc", "acc", "pacc", "ppi")
 DEFAULT_METHOD = "cc"
 
 
@@ -59,7 +59,8 @@ DEFAULT_METHOD = "cc"
     multiple=True,
     type=click.Path(path_type=Path),
     help="Labelled units of your own (exports, JSONL label rows) the model did not train on: "
-    "error rates measured on them replace the cross-validated ones (repeatable).",
+    "error rates measured on them replace the cross-validated ones; --method ppi needs them "
+    "(at least 100; repeatable).",
 )
 @click.option(
     "--method",
@@ -68,7 +69,8 @@ DEFAULT_METHOD = "cc"
     show_default=True,
     help="cc: count the model's labels (closest to the truth in `python -m bench quantify`); "
     "pcc: sum its posteriors; acc/pacc: adjust for its error rates (by labels / probabilistic), "
-    "1.2-1.6 times cc's error there.",
+    "1.3-1.6 times cc's error there; ppi: add its mean error on the lab's labelled units "
+    "(--rates-from), 1.3-1.5 times cc's error there.",
 )
 @click.option(
     "--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr."
@@ -96,11 +98,15 @@ def trends(
     By default the model's labels are counted (cc): on our labelled news that is closer to the
     truth than any correction. --method acc or pacc corrects for the model's error rates, from
     its manifest (cross-validation at training) or, with --rates-from, your own labelled units.
+    --method ppi (prediction-powered) adds to each cell's counted shares the model's mean error
+    on your labelled units (--rates-from, required), its interval widened by their number.
 
     Example:
 
+    \b
         mauqif trends predictions.parquet --by month --group outlet --report trends.html
         mauqif trends predictions.parquet --method pacc   # corrected for the error rates
+        mauqif trends predictions.parquet --method ppi --rates-from lab_labels.jsonl
     """
     from tqdm import tqdm
 
@@ -109,7 +115,7 @@ def trends(
     from mauqif.model import current_model_dir
     from mauqif.model.artifact import read_manifest, resolve_model_dir
     from mauqif.model.exceptions import ModelError
-    from mauqif.model.quantify import NEEDS_RATES
+    from mauqif.model.quantify import NEEDS_LAB_LABELS, NEEDS_RATES
     from mauqif.model.rates import model_rates
     from mauqif.model.trends import compute_trends
     from mauqif.model.trends_report import render_trends
@@ -125,14 +131,19 @@ def trends(
     rates, version, notes = ({}, None, [])
     if model_dir is not None:
         try:
-            rates, version, notes = model_rates(model_dir, rates_from, schema, report)
+            rates, version, notes = model_rates(
+                model_dir, rates_from, schema, report, lab_only=method in NEEDS_LAB_LABELS
+            )
         except ModelError:
             if method in NEEDS_RATES:
                 raise
             # Raw counts need no error rates; the model's version is still checked.
             version = read_manifest(resolve_model_dir(model_dir)).get("version")
     if rates_from and method not in NEEDS_RATES:
-        notes = [*notes, f"--rates-from changes nothing with --method {method}; use acc or pacc"]
+        notes = [
+            *notes,
+            f"--rates-from changes nothing with --method {method}; use acc, pacc or ppi",
+        ]
     for note in notes:
         click.echo(f"note: {note}", err=True)
     with tqdm(unit=" rows", file=sys.stderr, desc="trends", disable=not progress) as bar:
