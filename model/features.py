@@ -245,6 +245,14 @@ CLAIM_WORDS = ("دعوی", "دعویٰ", "دعوے", "الزام", "الزاما
 # Rule 12: an announced or expected position ("توقع ہے کہ X خبردار کریں گے").
 EXPECTED_WORDS = ("توقع", "متوقع", "امکان")
 FUTURE = ("گا", "گی", "گے")
+# A threat to respond to the cooperation (GUIDELINES: `against`): "اگر پیانگ یانگ اور ماسکو کا
+# تعاون بڑھا تو ہم یوکرین کو ہتھیار دیں گے", "X اور Y تعلقات استوار کرتے ہیں تو … دیں گے". The
+# condition names the partners and ends at تو; a future verb follows within `THEN_WORDS`.
+IF_WORDS = ("اگر",)
+THEN = "تو"
+THEN_WORDS = 10
+# The words that end a condition without اگر ("… کرتے ہیں تو", "… بڑھتا رہا تو", "… ہوا تو").
+CONDITION_ENDS = ("ہیں", "ہے", "رہا", "رہی", "رہے", "ہوا", "ہوئی", "ہوئے", "گیا", "گئی", "گئے")
 # Rule 13: a party whose report is only the object of another's rejection
 # ("X کی اس خبر کو بے بنیاد افواہ قرار دیا"): the report nouns and the rejecting words.
 REPORT_NOUNS = (
@@ -758,6 +766,9 @@ def _sentiment_cues(v: View) -> str:
         negative += negated
     used = bool(kinds & _ARMS and kinds & _USE) and not transfer
     negative += used
+    # "اگر X اور Y … تو ہم … کریں گے": a response threatened to what two parties do.
+    threat = normalize(THEN) in v.words and len(_condition_parties(v.tokens)) >= 2
+    negative += threat
     out = [f"pos{min(positive, 3)}", f"neg{min(negative, 3)}"]
     if positive > negative:
         out.append("more_pos")
@@ -771,6 +782,8 @@ def _sentiment_cues(v: View) -> str:
         out.append("transfer_plain" if plain else "transfer")
     if used:
         out.append("arms_used")
+    if threat:
+        out.append("conditional_threat")
     if kinds & _QUOTE:
         out.append("quote")
     return " ".join(out)
@@ -877,6 +890,7 @@ class _SentenceCues:
     declined: bool = False  # rule 14: "تبصرہ کرنے سے انکار"
     congratulates: bool = False  # rule 14
     tail: bool = False  # a colon, comma or dash: maybe a headline's speaker at the end
+    conditional_response: bool = False  # "اگر X اور Y … تو … گے": a threat to respond
     background: bool = False  # a writer's note ("واضح رہے کہ")
     own_speaker: bool = False  # someone in the sentence speaks (… نے کہا، … کے مطابق)
     # The parties "both sides" stand for when they speak ("فریقین نے اتفاق کیا", "دونوں ممالک
@@ -934,6 +948,10 @@ class _SentenceCues:
             declined=bool(kinds & _COMMENT) and normalize("انکار") in words,
             congratulates=bool(kinds & _CONGRATULATE),
             tail=bool(kinds & _TAIL),
+            conditional_response=topic is not None
+            and len(topic.parties) >= 2
+            and normalize(THEN) in words
+            and topic.parties <= _condition_parties(v.tokens),
             background=_background(words),
             own_speaker=_own_speaker(words),
             both_speak=_both_referents(parties, context_parties)
@@ -1079,6 +1097,27 @@ def _report_rejected(marked: list[str]) -> bool:
     return False
 
 
+def _condition_parties(tokens: Sequence[Token]) -> frozenset:
+    """The parties named in a condition that ends at تو, opened by اگر or closed by a finite
+    verb (`CONDITION_ENDS`), with a future verb within `THEN_WORDS` words after it ("اگر ماسکو
+    اور پیانگ یانگ کا تعاون بڑھا تو … دیں گے"); empty when the sentence has no such condition."""
+    then, future = normalize(THEN), _lexicon(FUTURE)
+    ifs, ends = _lexicon(IF_WORDS), _lexicon(CONDITION_ENDS)
+    named: set = set()
+    for j, t in enumerate(tokens):
+        if t != then or j == 0:
+            continue
+        before = tokens[:j]
+        opened = [i for i, b in enumerate(before) if isinstance(b, str) and b in ifs]
+        if not (opened or (isinstance(before[-1], str) and before[-1] in ends)):
+            continue
+        after = [a for a in tokens[j + 1 : j + 1 + THEN_WORDS] if isinstance(a, str)]
+        if any(a in future for a in after):
+            condition = before[opened[-1] :] if opened else before
+            named.update(*(b for b in condition if not isinstance(b, str)))
+    return frozenset(named)
+
+
 def _tail_speaker(marked: list[str]) -> bool:
     """A headline naming its speaker at the end, after a colon, comma or dash ("… : xtgt",
     "…، xtgt کا دعوی"): the target is in the last part, which has at most `TAIL_WORDS` words,
@@ -1197,6 +1236,8 @@ def cues(marked: list[str], context: list[str], party: str, shared: _SentenceCue
             out.append("speaker_congratulates")
         if shared.rejects_claims:
             out.append("speaker_rejects_claims")  # rule 8 (its object: rule 13)
+        if shared.conditional_response and party not in shared.topic_parties:
+            out.append("speaker_threatens_response")  # "if the partners … then we will …"
         # Who speaks, and what kind of thing they say (rules 6, 8, 10).
         if shared.support:
             out.append("speaker_support")

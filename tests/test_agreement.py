@@ -242,10 +242,10 @@ def test_the_gold_sets_sources_are_its_second_pass_and_adjudications(schema):
         "agreement": 262,
         "adjudication": 13,
         "majority": 0,
-        "single annotator": 1001,
+        "single annotator": 1012,
     }
     assert label_sources_line(report) == (
-        "sentences labelled by: 262 agreement, 13 adjudication, 0 majority, 1001 single annotator"
+        "sentences labelled by: 262 agreement, 13 adjudication, 0 majority, 1012 single annotator"
     )
 
 

@@ -243,3 +243,22 @@ def test_a_reporting_verb_glued_to_the_next_word_still_reports(finder):
     assert tokenize("ترکی میں دھماکہ ہوا اور اس نے کہاتھا", [])[1] == (
         "ترکی", "میں", "دھماکہ", "ہوا", "اور", "اس", "نے", "کہا", "تھا",
     )  # fmt: skip
+
+
+def test_a_threat_to_respond_to_the_partners_is_told_by_its_condition(finder):
+    # GUIDELINES: `against` includes threatening to respond to the cooperation
+    threat = (
+        "جاپان نے کہا کہ اگر ماسکو اور پیانگ یانگ کا فوجی تعاون بڑھا تو وہ پابندیاں سخت کرے گا۔"
+    )
+    bare = "جنوبی کوریا کا کہنا ہے کہ شمالی کوریا اور روس فوجی تعلقات بڑھاتے ہیں تو وہ جواب دے گا۔"
+    assert "speaker_threatens_response" in cues_of(threat, "japan", finder)
+    assert "speaker_threatens_response" in cues_of(bare, "south_korea", finder)
+    assert "conditional_threat" in sentiment_cues_of(threat, finder)
+    # a condition that names only one partner (a missile test) is no response to the cooperation
+    missile = "جاپان نے کہا کہ اگر شمالی کوریا نے میزائل داغا تو وہ جواب دے گا۔"
+    assert "speaker_threatens_response" not in cues_of(missile, "japan", finder)
+    # a partner's own pledge is no threat against it, and a past tense is no condition
+    pledge = "روس نے کہا کہ اگر شمالی کوریا پر حملہ ہوا تو وہ اس کا دفاع کرے گا۔"
+    assert "speaker_threatens_response" not in cues_of(pledge, "russia", finder)
+    past = "جاپان نے کہا کہ روس اور شمالی کوریا نے معاہدہ کیا تو تشویش ہوئی۔"
+    assert "speaker_threatens_response" not in cues_of(past, "japan", finder)
